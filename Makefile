@@ -1,0 +1,59 @@
+# Obsolescence Radar — one entry point for humans and CI.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+UV ?= $(shell command -v uv 2>/dev/null || echo .venv-tools/bin/uv)
+VENV := .venv
+PY := $(VENV)/bin/python
+CONTRACTS := services/common/src/radar_common/contracts
+PROTOS := $(wildcard proto/radar/v1/*.proto)
+
+.PHONY: help
+help: ## Show the targets
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+$(UV):
+	python3 -m venv .venv-tools && .venv-tools/bin/pip install -q 'uv>=0.8,<0.14'
+
+
+$(VENV)/.synced: $(UV) pyproject.toml uv.lock services/*/pyproject.toml
+	$(UV) sync --all-packages --frozen
+	@touch $@
+
+.PHONY: venv
+venv: $(VENV)/.synced ## Create/refresh the virtualenv (uv workspace, every package)
+
+.PHONY: proto
+proto: venv ## Regenerate Python bindings from proto/radar/v1/*.proto
+	$(PY) scripts/gen_proto.py $(CONTRACTS)
+
+.PHONY: run
+run: venv ## The whole pipeline on embedded NATS and PostgreSQL, with demo data
+	$(VENV)/bin/radar dev
+
+.PHONY: test
+test: venv tools ## Install what is needed and run the whole suite
+	$(VENV)/bin/pytest -m "not faults" $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -m faults $(PYTEST_ARGS) || [ $$? -eq 5 ]  # 5: no fault tests selected
+
+.PHONY: tools
+tools: ## External tools the checks need (helm, promtool)
+	@bash scripts/install-tools.sh
+
+.PHONY: lint
+lint: venv ## ruff (lint + format check) and mypy --strict
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy services/*/src tests
+
+.PHONY: fmt
+fmt: venv ## Format and autofix
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+.PHONY: bench
+bench: venv ## Benchmarks: print tables, write bench/results/*.json
+	$(PY) bench/run_all.py
+
+.PHONY: clean
+clean: ## Remove the dev stack's state
+	rm -rf .radar

@@ -1,0 +1,164 @@
+{{/* Names ------------------------------------------------------------------------------ */}}
+{{- define "radar.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "radar.fullname" -}}
+{{- if .Values.fullnameOverride -}}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- $name := default .Chart.Name .Values.nameOverride -}}
+{{- if contains $name .Release.Name -}}
+{{- .Release.Name | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "radar.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{/* Labels: pass (dict "root" $ "component" "ingestion") ---------------------------------- */}}
+{{- define "radar.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "radar.name" .root }}
+app.kubernetes.io/instance: {{ .root.Release.Name }}
+{{- with .component }}
+app.kubernetes.io/component: {{ . }}
+{{- end }}
+{{- end -}}
+
+{{- define "radar.labels" -}}
+helm.sh/chart: {{ include "radar.chart" .root }}
+{{ include "radar.selectorLabels" . }}
+app.kubernetes.io/version: {{ .root.Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .root.Release.Service }}
+app.kubernetes.io/part-of: radar
+{{- with .root.Values.commonLabels }}
+{{ toYaml . }}
+{{- end }}
+{{- end -}}
+
+{{- define "radar.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create -}}
+{{- default (include "radar.fullname" .) .Values.serviceAccount.name -}}
+{{- else -}}
+{{- default "default" .Values.serviceAccount.name -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "radar.secretName" -}}
+{{- default (printf "%s-secrets" (include "radar.fullname" .)) .Values.secrets.existingSecret -}}
+{{- end -}}
+
+{{/* Image of a service: (dict "root" $ "service" "ingestion") */}}
+{{- define "radar.image" -}}
+{{- $img := .root.Values.image -}}
+{{- $repo := printf "%s%s" $img.repositoryPrefix .service -}}
+{{- if $img.registry }}{{ $repo = printf "%s/%s" (trimSuffix "/" $img.registry) $repo }}{{ end -}}
+{{- if $img.digest -}}
+{{- printf "%s@%s" $repo $img.digest -}}
+{{- else -}}
+{{- printf "%s:%s" $repo (default .root.Chart.AppVersion $img.tag) -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Capabilities: "auto" asks the cluster, true/false override ------------------------------ */}}
+{{- define "radar.capability" -}}
+{{- $v := index .root.Values.capabilities .name -}}
+{{- if eq (toString $v) "auto" -}}
+{{- if .root.Capabilities.APIVersions.Has .api -}}true{{- end -}}
+{{- else if $v -}}true{{- end -}}
+{{- end -}}
+
+{{- define "radar.kedaEnabled" -}}
+{{- include "radar.capability" (dict "root" . "name" "keda" "api" "keda.sh/v1alpha1/ScaledObject") -}}
+{{- end -}}
+
+{{- define "radar.serviceMonitorEnabled" -}}
+{{- include "radar.capability" (dict "root" . "name" "serviceMonitor" "api" "monitoring.coreos.com/v1/ServiceMonitor") -}}
+{{- end -}}
+
+{{- define "radar.prometheusRuleEnabled" -}}
+{{- include "radar.capability" (dict "root" . "name" "prometheusRule" "api" "monitoring.coreos.com/v1/PrometheusRule") -}}
+{{- end -}}
+
+{{/* The four services and what sets them apart ------------------------------------------- */}}
+{{- define "radar.services" -}}
+ingestion: {module: radar_ingestion, worker: false}
+normalizer: {module: radar_normalizer, worker: true, stream: EVENTS, consumer: normalizer}
+inference: {module: radar_inference, worker: true, stream: NOTICES, consumer: inference}
+notifier: {module: radar_notifier, worker: true, stream: ASSESSMENTS, consumer: notifier}
+{{- end -}}
+
+{{/* Secret variables each service receives (least privilege); true = required. */}}
+{{- define "radar.secretEnv" -}}
+ingestion: {RADAR_DATABASE_URL: true, RADAR_API_KEYS: true, RADAR_WEBHOOK_SECRET: false, RADAR_MAILGUN_SIGNING_KEY: false}
+normalizer: {RADAR_DATABASE_URL: true}
+inference: {RADAR_DATABASE_URL: true, RADAR_LLM_API_KEY: false}
+notifier: {RADAR_DATABASE_URL: true, RADAR_SLACK_WEBHOOK_URL: false, RADAR_TEAMS_WEBHOOK_URL: false, RADAR_WEBHOOK_URL: false, RADAR_WEBHOOK_SIGNING_SECRET: false}
+bootstrap: {RADAR_DATABASE_URL: true}
+{{- end -}}
+
+{{/* env entries for the secret variables of one service: (dict "root" $ "service" "x") */}}
+{{- define "radar.secretEnvVars" -}}
+{{- $root := .root -}}
+{{- $vars := index (include "radar.secretEnv" . | fromYaml) .service -}}
+{{- range $var := keys $vars | sortAlpha }}
+{{- $required := index $vars $var }}
+{{- $ref := index $root.Values.secrets.refs $var | default dict }}
+- name: {{ $var }}
+  valueFrom:
+    secretKeyRef:
+      name: {{ $ref.name | default (include "radar.secretName" $root) }}
+      key: {{ $ref.key | default $var }}
+      {{- if not $required }}
+      optional: true
+      {{- end }}
+{{- end }}
+{{- end -}}
+
+{{/* Merged settings of one service: workerDefaults/defaults under the service's own values */}}
+{{- define "radar.serviceValues" -}}
+{{- $own := index .root.Values .service | deepCopy -}}
+{{- $merged := mergeOverwrite (deepCopy .root.Values.defaults) $own -}}
+{{- toYaml $merged -}}
+{{- end -}}
+
+{{- define "radar.stream" -}}
+{{- printf "%s_%s" .root.Values.topology.streamPrefix .stream -}}
+{{- end -}}
+
+{{/* How a worker is scaled: keda | hpa | fixed */}}
+{{- define "radar.workerScaling" -}}
+{{- if include "radar.kedaEnabled" .root -}}keda{{- else -}}{{ .root.Values.workerDefaults.withoutKeda }}{{- end -}}
+{{- end -}}
+
+{{- define "radar.podSecurityContext" -}}
+{{- toYaml .Values.podSecurityContext -}}
+{{- end -}}
+
+{{/* Settings shared by every service (the ConfigMap, and the bootstrap Job inline) */}}
+{{- define "radar.sharedConfig" -}}
+RADAR_NATS_URL: {{ .Values.nats.url | quote }}
+RADAR_STREAM_PREFIX: {{ .Values.topology.streamPrefix | quote }}
+RADAR_SUBJECT_PREFIX: {{ .Values.topology.subjectPrefix | quote }}
+RADAR_HTTP_HOST: "0.0.0.0"
+RADAR_HTTP_PORT: {{ .Values.defaults.containerPort | quote }}
+RADAR_LOG_LEVEL: {{ .Values.config.logLevel | quote }}
+RADAR_LOG_JSON: {{ .Values.config.logJson | toString | quote }}
+RADAR_PUBLIC_URL: {{ .Values.config.publicUrl | default (printf "http://%s-ingestion.%s.svc:%v" (include "radar.fullname" .) .Release.Namespace .Values.ingestion.service.port) | quote }}
+{{- with .Values.config.llm.model }}
+RADAR_LLM_MODEL: {{ . | quote }}
+{{- end }}
+{{- with .Values.config.llm.baseUrl }}
+RADAR_LLM_BASE_URL: {{ . | quote }}
+{{- end }}
+{{- with .Values.config.otlpEndpoint }}
+OTEL_EXPORTER_OTLP_ENDPOINT: {{ . | quote }}
+{{- end }}
+{{- range $k, $v := .Values.config.extraEnv }}
+{{ $k }}: {{ $v | toString | quote }}
+{{- end }}
+{{- end -}}

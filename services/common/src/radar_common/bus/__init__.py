@@ -1,0 +1,1 @@
+"""NATS JetStream runtime: topology, connection, publishing, the pull loop, dead letters."""

@@ -1,0 +1,129 @@
+"""Streams, subjects and durable consumers: the one place that names them.
+
+The Helm chart's KEDA ScaledObjects and docs/architecture.md use exactly these names; a test
+renders the chart and checks that they agree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class StreamSpec:
+    name: str
+    subjects: tuple[str, ...]
+    description: str
+    max_age_seconds: float = 14 * 24 * 3600
+    duplicate_window_seconds: float = 120.0
+
+
+@dataclass(frozen=True)
+class ConsumerSpec:
+    stream: str
+    durable: str
+    filter_subject: str
+
+
+@dataclass(frozen=True)
+class Topology:
+    """All JetStream names of one deployment, derived from two prefixes."""
+
+    stream_prefix: str = "RADAR"
+    subject_prefix: str = "radar"
+
+    # Subjects -------------------------------------------------------------------------------
+    @property
+    def raw_events(self) -> str:
+        return f"{self.subject_prefix}.events.raw"
+
+    @property
+    def notices(self) -> str:
+        return f"{self.subject_prefix}.notices.normalized"
+
+    @property
+    def assessments(self) -> str:
+        return f"{self.subject_prefix}.assessments.ready"
+
+    @property
+    def notifications(self) -> str:
+        return f"{self.subject_prefix}.notifications.result"
+
+    def dead_letter(self, stage: str) -> str:
+        return f"{self.subject_prefix}.dlq.{stage}"
+
+    # Streams --------------------------------------------------------------------------------
+    @property
+    def events_stream(self) -> StreamSpec:
+        return StreamSpec(
+            f"{self.stream_prefix}_EVENTS", (self.raw_events,), "Raw events accepted by ingestion"
+        )
+
+    @property
+    def notices_stream(self) -> StreamSpec:
+        return StreamSpec(
+            f"{self.stream_prefix}_NOTICES", (self.notices,), "One normalized notice per part"
+        )
+
+    @property
+    def assessments_stream(self) -> StreamSpec:
+        return StreamSpec(
+            f"{self.stream_prefix}_ASSESSMENTS", (self.assessments,), "Costed assessments"
+        )
+
+    @property
+    def notifications_stream(self) -> StreamSpec:
+        return StreamSpec(
+            f"{self.stream_prefix}_NOTIFICATIONS",
+            (self.notifications,),
+            "Outcome of every notification",
+        )
+
+    @property
+    def dlq_stream(self) -> StreamSpec:
+        return StreamSpec(
+            f"{self.stream_prefix}_DLQ",
+            (f"{self.subject_prefix}.dlq.>",),
+            "Dead letters with their reasons",
+            max_age_seconds=30 * 24 * 3600,
+        )
+
+    @property
+    def streams(self) -> tuple[StreamSpec, ...]:
+        return (
+            self.events_stream,
+            self.notices_stream,
+            self.assessments_stream,
+            self.notifications_stream,
+            self.dlq_stream,
+        )
+
+    # Durable consumers (one per worker) -----------------------------------------------------
+    @property
+    def normalizer_consumer(self) -> ConsumerSpec:
+        return ConsumerSpec(self.events_stream.name, "normalizer", self.raw_events)
+
+    @property
+    def inference_consumer(self) -> ConsumerSpec:
+        return ConsumerSpec(self.notices_stream.name, "inference", self.notices)
+
+    @property
+    def notifier_consumer(self) -> ConsumerSpec:
+        return ConsumerSpec(self.assessments_stream.name, "notifier", self.assessments)
+
+    @property
+    def consumers(self) -> tuple[ConsumerSpec, ...]:
+        return (self.normalizer_consumer, self.inference_consumer, self.notifier_consumer)
+
+    # Key-value buckets and object store ------------------------------------------------------
+    @property
+    def tasks_bucket(self) -> str:
+        return f"{self.stream_prefix}_tasks"
+
+    @property
+    def idempotency_bucket(self) -> str:
+        return f"{self.stream_prefix}_idempotency"
+
+    @property
+    def object_store(self) -> str:
+        return f"{self.stream_prefix}_blobs"

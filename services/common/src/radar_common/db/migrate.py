@@ -1,0 +1,45 @@
+"""Versioned SQL migrations, applied in file-name order under an advisory lock.
+
+Files live in ``radar_common/db/migrations`` and are named ``NNNN_description.sql``; each runs
+once, in a transaction, and is recorded in ``schema_migrations``. Every service that uses the
+database calls :func:`migrate` at start, so replicas racing at start are safe.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import asyncpg
+
+log = logging.getLogger(__name__)
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+_LOCK_KEY = 0x7261646172  # "radar"
+
+
+async def migrate(pool: asyncpg.Pool, directory: Path = MIGRATIONS_DIR) -> list[str]:
+    """Apply pending migrations; return the versions applied now."""
+    files = sorted(directory.glob("*.sql"))  # noqa: ASYNC240 - a few local files at start
+    applied_now: list[str] = []
+    async with pool.acquire() as conn:
+        await conn.execute("SELECT pg_advisory_lock($1)", _LOCK_KEY)
+        try:
+            await conn.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                " version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"
+            )
+            done = {r["version"] for r in await conn.fetch("SELECT version FROM schema_migrations")}
+            for path in files:
+                version = path.stem
+                if version in done:
+                    continue
+                async with conn.transaction():
+                    await conn.execute(path.read_text())
+                    await conn.execute(
+                        "INSERT INTO schema_migrations (version) VALUES ($1)", version
+                    )
+                log.info("applied migration %s", version)
+                applied_now.append(version)
+        finally:
+            await conn.execute("SELECT pg_advisory_unlock($1)", _LOCK_KEY)
+    return applied_now

@@ -1,0 +1,40 @@
+"""The asyncpg pool, created with retries so that a service can start before its database."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+
+import asyncpg
+
+log = logging.getLogger(__name__)
+
+
+async def _init_connection(conn: asyncpg.Connection) -> None:
+    await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+    await conn.set_type_codec("json", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+
+
+async def connect_pool(
+    dsn: str,
+    *,
+    min_size: int = 1,
+    max_size: int = 10,
+    attempts: int = 30,
+    delay: float = 1.0,
+) -> asyncpg.Pool:
+    """Open a pool, retrying while the database is not reachable yet."""
+    last: Exception | None = None
+    for attempt in range(1, attempts + 1):
+        try:
+            pool = await asyncpg.create_pool(
+                dsn, min_size=min_size, max_size=max_size, init=_init_connection
+            )
+            assert pool is not None
+            return pool
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            last = exc
+            log.warning("database not reachable (attempt %d/%d): %r", attempt, attempts, exc)
+            await asyncio.sleep(delay)
+    raise ConnectionError(f"cannot connect to the database: {last!r}")

@@ -1,0 +1,108 @@
+"""Hosting a service process: signals, the ops HTTP endpoints, graceful shutdown.
+
+Every worker serves ``/healthz`` (the process is alive), ``/readyz`` (its dependencies answer)
+and ``/metrics`` (Prometheus) on ``RADAR_HTTP_PORT``. SIGTERM or SIGINT sets a stop event; the
+pull loops finish the messages in hand, then connections drain.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Awaitable, Callable, Generator, Mapping
+
+import uvicorn
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from radar_common import metrics
+
+log = logging.getLogger(__name__)
+ReadinessCheck = Callable[[], Awaitable[bool]]
+VERSION = "0.1.0"
+
+
+def stop_on_signals(stop: asyncio.Event) -> None:
+    """Set ``stop`` on SIGTERM (Kubernetes) and SIGINT (Ctrl-C)."""
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+
+
+async def metrics_endpoint(_: Request) -> Response:
+    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+
+async def run_checks(checks: Mapping[str, ReadinessCheck]) -> tuple[bool, dict[str, str]]:
+    """Run readiness checks; a check that raises or takes over 2 s counts as failed."""
+    results: dict[str, str] = {}
+    for name, check in checks.items():
+        try:
+            ok = await asyncio.wait_for(check(), timeout=2.0)
+        except Exception as exc:
+            ok = False
+            log.debug("readiness check %s failed: %r", name, exc)
+        results[name] = "ok" if ok else "failing"
+    return all(v == "ok" for v in results.values()), results
+
+
+def ops_app(service: str, checks: Mapping[str, ReadinessCheck]) -> Starlette:
+    """The /healthz, /readyz and /metrics endpoints of a worker."""
+    metrics.BUILD_INFO.labels(service).info({"version": VERSION})
+
+    async def healthz(_: Request) -> Response:
+        return JSONResponse({"status": "ok", "service": service})
+
+    async def readyz(_: Request) -> Response:
+        ok, results = await run_checks(checks)
+        return JSONResponse(
+            {"status": "ready" if ok else "not ready", "checks": results},
+            status_code=200 if ok else 503,
+        )
+
+    return Starlette(
+        routes=[
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+            Route("/metrics", metrics_endpoint),
+        ]
+    )
+
+
+class _EmbeddedServer(uvicorn.Server):
+    """uvicorn without its own signal handling: the service owns SIGTERM."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        yield
+
+
+async def serve_http(app: Starlette, host: str, port: int, stop: asyncio.Event) -> None:
+    """Serve ``app`` until ``stop`` is set."""
+    config = uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False)
+    server = _EmbeddedServer(config)
+    task = asyncio.create_task(server.serve())
+    stopper = asyncio.create_task(stop.wait())
+    done, _ = await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)
+    server.should_exit = True
+    stopper.cancel()
+    await task
+    if task in done and not stop.is_set():
+        raise RuntimeError(f"HTTP server on {host}:{port} stopped unexpectedly")
+
+
+def run_main(main: Callable[[asyncio.Event], Awaitable[None]]) -> None:
+    """Run a service's async main with signal handling; exit cleanly on SIGTERM."""
+
+    async def runner() -> None:
+        stop = asyncio.Event()
+        stop_on_signals(stop)
+        await main(stop)
+
+    asyncio.run(runner())

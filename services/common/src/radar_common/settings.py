@@ -1,0 +1,49 @@
+"""Settings shared by every service.
+
+Each service subclasses :class:`RadarSettings` once, builds it once at start and passes it down.
+Every variable uses the ``RADAR_`` prefix; the shared names are the same in every service.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
+
+
+class RadarSettings(BaseSettings):
+    """Settings every service has (env prefix ``RADAR_``)."""
+
+    model_config = SettingsConfigDict(env_prefix="RADAR_", extra="ignore", frozen=True)
+
+    service_name: str = "radar"
+    nats_url: str = "nats://127.0.0.1:4222"
+    database_url: str = "postgresql://postgres@127.0.0.1:5432/radar"
+    http_host: str = "127.0.0.1"
+    http_port: int = 8080
+    log_level: LogLevel = "INFO"
+    # Logs as JSON lines (production) or as readable text (a developer's terminal).
+    log_json: bool = True
+    # Base URL at which callers reach the ingestion API (used in status links and alerts).
+    public_url: str = "http://127.0.0.1:8080"
+    # The JetStream domain of this deployment: stream and subject names are derived from it
+    # so that tests can run several isolated pipelines on one server.
+    stream_prefix: str = "RADAR"
+    subject_prefix: str = "radar"
+
+
+class WorkerSettings(RadarSettings):
+    """Settings of a pull-consumer worker."""
+
+    fetch_batch: int = Field(default=10, ge=1, le=1000)
+    fetch_timeout_seconds: float = Field(default=1.0, gt=0)
+    concurrency: int = Field(default=10, ge=1, le=1000)
+    max_deliver: int = Field(default=5, ge=1)
+    ack_wait_seconds: float = Field(default=30.0, gt=0)
+    # Delay before a message that failed transiently is delivered again: base * 2**(n-1), capped.
+    retry_base_seconds: float = Field(default=0.5, ge=0)
+    retry_max_seconds: float = Field(default=30.0, ge=0)
+    shutdown_grace_seconds: float = Field(default=25.0, gt=0)

@@ -1,0 +1,3 @@
+from radar_inference.main import main
+
+main()

@@ -1,0 +1,3 @@
+from radar_ingestion.main import main
+
+main()

@@ -1,0 +1,28 @@
+"""Entry point: ``python -m radar_ingestion`` serves the API with uvicorn."""
+
+from __future__ import annotations
+
+import uvicorn
+from radar_common.logs import configure_logging
+from radar_common.telemetry import configure_tracing
+
+from radar_ingestion.app import create_app
+from radar_ingestion.settings import IngestionSettings
+
+
+def main() -> None:
+    settings = IngestionSettings()
+    configure_logging(settings.service_name, settings.log_level, json_lines=settings.log_json)
+    configure_tracing(settings.service_name)
+    if not settings.key_list() and not settings.auth_disabled:
+        raise SystemExit(
+            "refusing to start: set RADAR_API_KEYS (or RADAR_AUTH_DISABLED=true for local use)"
+        )
+    uvicorn.run(
+        create_app(settings),
+        host=settings.http_host,
+        port=settings.http_port,
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=20,
+    )

@@ -1,0 +1,80 @@
+"""Errors as RFC 9457 problem documents (application/problem+json) with stable types."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+PROBLEM_BASE = "https://radar.dev/problems/"
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+
+
+class Problem(Exception):
+    """An error answered as a problem document."""
+
+    def __init__(
+        self,
+        status: int,
+        type_: str,
+        title: str,
+        detail: str = "",
+        *,
+        headers: dict[str, str] | None = None,
+        **extra: Any,
+    ) -> None:
+        super().__init__(detail or title)
+        self.status, self.type, self.title, self.detail = status, type_, title, detail
+        self.headers = headers or {}
+        self.extra = extra
+
+    def response(self, instance: str = "") -> JSONResponse:
+        body: dict[str, Any] = {
+            "type": PROBLEM_BASE + self.type,
+            "title": self.title,
+            "status": self.status,
+        }
+        if self.detail:
+            body["detail"] = self.detail
+        if instance:
+            body["instance"] = instance
+        body.update(self.extra)
+        return JSONResponse(
+            body, status_code=self.status, headers=self.headers, media_type=PROBLEM_MEDIA_TYPE
+        )
+
+
+def unavailable(detail: str) -> Problem:
+    """503 + Retry-After: the event is not stored; senders should retry."""
+    return Problem(
+        503, "unavailable", "Cannot store the event right now", detail, headers={"Retry-After": "5"}
+    )
+
+
+async def problem_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, Problem)
+    return exc.response(request.url.path)
+
+
+async def validation_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = [
+        {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
+        for e in exc.errors()
+    ]
+    return Problem(422, "validation", "The request is not valid", errors=errors).response(
+        request.url.path
+    )
+
+
+async def http_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    slug = {401: "unauthorized", 404: "not-found", 405: "method-not-allowed"}.get(
+        exc.status_code, "http-error"
+    )
+    return Problem(
+        exc.status_code, slug, str(exc.detail), headers=dict(exc.headers or {})
+    ).response(request.url.path)

@@ -1,0 +1,3 @@
+from radar_normalizer.main import main
+
+main()

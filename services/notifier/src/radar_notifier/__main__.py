@@ -1,0 +1,3 @@
+from radar_notifier.main import main
+
+main()
