@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from radar_cli.infra import NatsServer, PostgresServer
 
 _db_counter = itertools.count()

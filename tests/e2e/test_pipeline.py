@@ -9,9 +9,9 @@ from typing import Any
 
 import httpx
 import pytest
+
 from radar_cli.infra import NatsServer
 from radar_cli.stack import Stack
-
 from tests.support.receiver import Receiver
 
 pytestmark = pytest.mark.integration

@@ -16,7 +16,9 @@ def test_bindings_match_the_proto_files(tmp_path: Path) -> None:
         check=True,
         capture_output=True,
     )
-    generated = {p.relative_to(tmp_path): p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+    generated = {
+        p.relative_to(tmp_path): p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()
+    }
     committed = {
         p.relative_to(COMMITTED): p.read_bytes()
         for p in (COMMITTED / "radar").rglob("*")
@@ -30,6 +32,13 @@ def test_bindings_match_the_proto_files(tmp_path: Path) -> None:
 def test_every_message_carries_trace_and_task_ids() -> None:
     from radar_common import contracts
 
-    for name in ("RawEvent", "NormalizedNotice", "Assessment", "NotificationResult", "TaskProgress"):
+    for name in (
+        "RawEvent",
+        "NormalizedNotice",
+        "Assessment",
+        "NotificationResult",
+        "TaskProgress",
+    ):
         fields = getattr(contracts, name).DESCRIPTOR.fields_by_name
-        assert "trace_id" in fields and "task_id" in fields, name
+        assert "trace_id" in fields, name
+        assert "task_id" in fields, name

@@ -25,7 +25,8 @@ def test_per_part_steps_move_smoothly_and_reach_100_only_at_success() -> None:
             task.apply(step, "done", unit=str(part), total_units=12)
             seen.append(task.percent)
     assert seen == sorted(seen)
-    assert seen[-2] < 100 and seen[-1] == 100
+    assert seen[-2] < 100
+    assert seen[-1] == 100
     assert task.state is TaskState.SUCCESS
     assert len(set(seen)) > 12  # moved part by part, not in one jump
 

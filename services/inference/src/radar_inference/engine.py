@@ -7,6 +7,7 @@ import hashlib
 
 import asyncpg
 from google.protobuf.timestamp_pb2 import Timestamp
+
 from radar_common.contracts import Assessment, NormalizedNotice
 
 _SEVERITY = {"obsolete": "high", "eol": "medium", "nrnd": "low", "active": "info", "unknown": "low"}

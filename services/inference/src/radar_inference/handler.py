@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import asyncpg
+
 from radar_common.bus.topology import Topology
 from radar_common.bus.worker import MessageContext, Stage, parse_as
 from radar_common.contracts import Assessment, NormalizedNotice
-
 from radar_inference.engine import assess
 from radar_inference.repository import save_assessment
 

@@ -8,7 +8,6 @@ from radar_common.bus.worker import Stage
 from radar_common.contracts import Assessment, NormalizedNotice
 from radar_common.service import run_main
 from radar_common.worker_host import WorkerRuntime, host_worker
-
 from radar_inference.handler import inference_stage
 from radar_inference.settings import InferenceSettings
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncpg
 from google.protobuf.json_format import MessageToDict
+
 from radar_common.contracts import Assessment
 
 

@@ -20,6 +20,7 @@ from typing import Any
 from google.protobuf.timestamp_pb2 import Timestamp
 from nats.js.errors import KeyWrongLastSequenceError
 from nats.js.kv import KeyValue
+
 from radar_common import metrics
 from radar_common.bus.connection import (
     ACCEPTED_AT_HEADER,

@@ -6,15 +6,17 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
+import asyncpg
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
-from radar_common import metrics
-from radar_common.service import VERSION, metrics_endpoint
-from radar_common.tasks.store import ensure_bucket
-from radar_common.worker_host import connect_bus, open_task_store
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
+from radar_common import metrics
+from radar_common.db.pool import init_connection
+from radar_common.service import VERSION, metrics_endpoint
+from radar_common.tasks.store import ensure_bucket
+from radar_common.worker_host import connect_bus, open_task_store
 from radar_ingestion.acceptance import Acceptor
 from radar_ingestion.api.deps import AppState
 from radar_ingestion.api.routes import events, ops, tasks
@@ -60,10 +62,16 @@ def create_app(settings: IngestionSettings) -> FastAPI:
             acceptor = Acceptor(
                 bus, task_store, idempotency, publish_timeout=settings.publish_timeout_seconds
             )
-            app.state.radar = AppState(
-                settings=settings, bus=bus, tasks=task_store, acceptor=acceptor
+            pool = await asyncpg.create_pool(
+                settings.database_url, min_size=0, max_size=10, init=init_connection
             )
-            yield
+            app.state.radar = AppState(
+                settings=settings, bus=bus, tasks=task_store, acceptor=acceptor, pool=pool
+            )
+            try:
+                yield
+            finally:
+                await pool.close()
         finally:
             await bus.close()
 

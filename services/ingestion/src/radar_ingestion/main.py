@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import uvicorn
+
 from radar_common.logs import configure_logging
 from radar_common.telemetry import configure_tracing
-
 from radar_ingestion.app import create_app
 from radar_ingestion.settings import IngestionSettings
 

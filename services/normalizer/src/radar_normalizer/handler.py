@@ -5,7 +5,6 @@ from __future__ import annotations
 from radar_common.bus.topology import Topology
 from radar_common.bus.worker import MessageContext, Stage, parse_as
 from radar_common.contracts import NormalizedNotice, RawEvent
-
 from radar_normalizer.extract import extract_notices
 
 

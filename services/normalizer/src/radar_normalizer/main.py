@@ -8,7 +8,6 @@ from radar_common.bus.worker import Stage
 from radar_common.contracts import NormalizedNotice, RawEvent
 from radar_common.service import run_main
 from radar_common.worker_host import WorkerRuntime, host_worker
-
 from radar_normalizer.handler import normalizer_stage
 from radar_normalizer.settings import NormalizerSettings
 

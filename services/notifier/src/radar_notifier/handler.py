@@ -7,10 +7,10 @@ import logging
 import asyncpg
 import httpx
 from google.protobuf.json_format import MessageToDict
+
 from radar_common.bus.topology import Topology
 from radar_common.bus.worker import MessageContext, Stage, parse_as
 from radar_common.contracts import Assessment, NotificationResult
-
 from radar_notifier.records import claim, finish
 from radar_notifier.settings import NotifierSettings
 

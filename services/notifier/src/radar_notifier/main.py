@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 
 import httpx
+
 from radar_common.bus.worker import Stage
 from radar_common.contracts import Assessment, NotificationResult
 from radar_common.service import run_main
 from radar_common.worker_host import WorkerRuntime, host_worker
-
 from radar_notifier.handler import notifier_stage
 from radar_notifier.settings import NotifierSettings
 

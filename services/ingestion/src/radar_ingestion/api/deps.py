@@ -6,13 +6,15 @@ import secrets
 from dataclasses import dataclass
 from typing import Annotated
 
+import asyncpg
 from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
-from radar_common.bus.connection import Bus
-from radar_common.tasks import TaskStore
 
+from radar_common.bus.connection import Bus
+from radar_common.db import migrate
+from radar_common.tasks import TaskStore
 from radar_ingestion.acceptance import Acceptor
-from radar_ingestion.problems import Problem
+from radar_ingestion.problems import Problem, unavailable
 from radar_ingestion.settings import IngestionSettings
 
 
@@ -22,6 +24,9 @@ class AppState:
     bus: Bus
     tasks: TaskStore
     acceptor: Acceptor
+    # Opened lazily (min_size=0): the ingest path never waits on PostgreSQL.
+    pool: asyncpg.Pool
+    migrated: bool = False
 
 
 def get_state(request: Request) -> AppState:
@@ -30,6 +35,20 @@ def get_state(request: Request) -> AppState:
 
 
 StateDep = Annotated[AppState, Depends(get_state)]
+
+
+async def get_pool(state: StateDep) -> asyncpg.Pool:
+    """The database pool; 503 when PostgreSQL cannot be reached (migrations run on first use)."""
+    if not state.migrated:
+        try:
+            await migrate(state.pool)
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            raise unavailable(f"database unavailable: {exc!r}") from exc
+        state.migrated = True
+    return state.pool
+
+
+PoolDep = Annotated[asyncpg.Pool, Depends(get_pool)]
 
 _bearer = HTTPBearer(auto_error=False)
 _api_key = APIKeyHeader(name="X-API-Key", auto_error=False)

@@ -6,12 +6,12 @@ import json
 
 from fastapi import APIRouter, Header, Request, Response, status
 from opentelemetry import trace
+
 from radar_common import metrics
 from radar_common.bus.connection import PublishError
 from radar_common.contracts import RawEvent
 from radar_common.logs import current_task_id, current_trace_id
 from radar_common.telemetry import context_with_trace_id, extract_context, is_trace_id, trace_id_hex
-
 from radar_ingestion.acceptance import body_digest
 from radar_ingestion.api.deps import AuthDep, StateDep
 from radar_ingestion.problems import Problem, unavailable

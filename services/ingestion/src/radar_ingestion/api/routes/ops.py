@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
-from radar_common.service import run_checks
 
+from radar_common.service import run_checks
 from radar_ingestion.api.deps import StateDep
 
 router = APIRouter(tags=["ops"])

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Path
-from radar_common.tasks import TaskNotFound
 
+from radar_common.tasks import TaskNotFound
 from radar_ingestion.api.deps import AuthDep, StateDep
 from radar_ingestion.problems import Problem, unavailable
 
