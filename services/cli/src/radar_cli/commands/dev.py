@@ -1,0 +1,250 @@
+"""``radar dev``: the whole pipeline on one machine, no cluster.
+
+Starts an embedded nats-server (JetStream, monitoring) and PostgreSQL under ``.radar/`` unless
+``RADAR_NATS_URL`` / ``RADAR_DATABASE_URL`` point elsewhere, starts the four services, loads the
+demo catalog, replays demo notices and prints the alerts as they arrive. Ctrl-C stops it all.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import secrets
+import signal
+import socket
+import threading
+import time
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any
+
+import httpx
+import typer
+from rich.console import Console
+from rich.panel import Panel
+from rich.table import Table
+
+from radar_cli.devenv import STATE_DIR, write_dev_env
+from radar_cli.inbox import AlertInbox
+from radar_cli.infra import NatsServer, PostgresServer, free_port
+from radar_cli.stack import SERVICES, Stack
+
+console = Console(highlight=False)
+PREFERRED_PORTS = {"ingestion": 8080, "normalizer": 8081, "inference": 8082, "notifier": 8083}
+SEVERITY_STYLE = {
+    "critical": "bold white on red",
+    "high": "bold red",
+    "medium": "bold yellow",
+    "low": "cyan",
+    "info": "dim",
+}
+
+
+def _port(preferred: int) -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        try:
+            s.bind(("127.0.0.1", preferred))
+        except OSError:
+            return free_port()
+    return preferred
+
+
+def show_alert(payload: dict[str, Any], api_url: str) -> None:
+    """Print one alert (the notifier's generic webhook payload) as a panel."""
+    data = payload.get("data", payload)
+    if not isinstance(data, dict) or "mpn" not in data:
+        return
+    severity = str(data.get("severity", "info"))
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold")
+    grid.add_column()
+    notice = " ".join(str(data.get(k, "")) for k in ("notice_kind", "notice_number")).strip()
+    grid.add_row("Part", f"{data.get('mpn')}  ({data.get('manufacturer', '?')})")
+    if notice:
+        grid.add_row("Notice", notice)
+    dates = [
+        f"LTB {data['last_time_buy_date']}" if data.get("last_time_buy_date") else "",
+        f"last ship {data['last_ship_date']}" if data.get("last_ship_date") else "",
+    ]
+    if any(dates):
+        grid.add_row("Dates", ", ".join(d for d in dates if d))
+    used = data.get("where_used") or []
+    if used:
+        names = ", ".join(f"{w.get('sku')} x{w.get('eff_qty', '?')}" for w in used[:5])
+        grid.add_row("Used in", names + (f" and {len(used) - 5} more" if len(used) > 5 else ""))
+    currency = data.get("currency", "USD")
+    if data.get("ltb_quantity") or data.get("ltb_cost"):
+        grid.add_row(
+            "Last-time buy",
+            f"{data.get('ltb_quantity', 0)} pcs, {currency} {data.get('ltb_cost', '0')}",
+        )
+    if data.get("revenue_at_risk"):
+        grid.add_row("Revenue at risk", f"{currency} {data['revenue_at_risk']}")
+    grid.add_row("Action", str(data.get("recommended_action", "")))
+    if data.get("narrative"):
+        grid.add_row("Why", str(data["narrative"]))
+    grid.add_row("Task", f"{api_url}/v1/tasks/{data.get('task_id', '')}")
+    grid.add_row("Trace", str(data.get("trace_id", "")))
+    style = SEVERITY_STYLE.get(severity, "")
+    console.print(Panel(grid, title=f"[{style}] {severity.upper()} [/] alert", title_align="left"))
+
+
+def _demo_notices() -> list[tuple[str, dict[str, Any]]]:
+    folder = resources.files("radar_cli") / "demo" / "notices"
+    notices = []
+    for item in sorted(folder.iterdir(), key=lambda p: p.name):
+        if item.name.endswith(".json"):
+            doc = json.loads(item.read_text())
+            notices.append((str(doc["endpoint"]), dict(doc["body"])))
+    return notices
+
+
+def _load_demo_catalog(database_url: str) -> None:
+    try:
+        from radar_inference.catalog.loader import import_directory_sync  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        console.print("[dim]catalog import not available in this build; demo runs without BOM[/]")
+        return
+    folder = Path(str(resources.files("radar_cli") / "demo" / "catalog"))
+    report = import_directory_sync(database_url, folder)
+    console.print(f"[green]✓[/] demo catalog loaded: {report}")
+
+
+def _replay_demo(api_url: str, api_key: str) -> list[str]:
+    task_ids = []
+    with httpx.Client(base_url=api_url, headers={"X-API-Key": api_key}, timeout=10) as api:
+        for endpoint, body in _demo_notices():
+            answer = api.post(endpoint, json=body)
+            if answer.status_code != 202:
+                console.print(f"[red]demo notice refused[/] {endpoint}: {answer.text}")
+                continue
+            accepted = answer.json()
+            task_ids.append(accepted["task_id"])
+            console.print(
+                f"[green]→[/] sent demo notice to {endpoint}: task {accepted['task_id']} "
+                f"(trace {accepted['trace_id']})"
+            )
+    return task_ids
+
+
+def dev(
+    demo: Annotated[
+        bool, typer.Option("--demo/--no-demo", help="Load demo data and replay notices.")
+    ] = True,
+    state_dir: Annotated[
+        Path, typer.Option(help="Where NATS/PostgreSQL data and logs live.")
+    ] = STATE_DIR,
+) -> None:
+    """Run NATS, PostgreSQL and the four services locally; Ctrl-C stops everything."""
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    state_dir.mkdir(parents=True, exist_ok=True)
+    logs = state_dir / "logs"
+    with contextlib.ExitStack() as cleanup:
+        nats_url = os.environ.get("RADAR_NATS_URL", "")
+        monitor_url = os.environ.get("RADAR_NATS_MONITOR_URL", "")
+        if not nats_url:
+            nats = NatsServer(
+                state_dir / "nats",
+                port=_port(14222),
+                monitor_port=_port(18222),
+                log_file=logs / "nats.log",
+            )
+            logs.mkdir(parents=True, exist_ok=True)
+            nats.start()
+            cleanup.callback(nats.stop)
+            nats_url, monitor_url = nats.url, nats.monitor_url
+            console.print(f"[green]✓[/] embedded NATS (JetStream) at {nats_url}")
+        database_url = os.environ.get("RADAR_DATABASE_URL", "")
+        if not database_url:
+            pg = PostgresServer(state_dir / "pg", port=_port(15432))
+            pg.start()
+            cleanup.callback(pg.stop)
+            database_url = pg.create_database("radar")
+            console.print(f"[green]✓[/] embedded PostgreSQL at {database_url}")
+
+        api_key = os.environ.get("RADAR_API_KEYS", "").split(",")[0] or (
+            "dev-" + secrets.token_urlsafe(18)
+        )
+        extra_env = {"RADAR_API_KEYS": api_key, "RADAR_LOG_JSON": "true"}
+        destinations = ("RADAR_SLACK_WEBHOOK_URL", "RADAR_TEAMS_WEBHOOK_URL", "RADAR_WEBHOOK_URL")
+        for name in destinations:
+            if os.environ.get(name):
+                extra_env[name] = os.environ[name]
+        ports = {name: _port(PREFERRED_PORTS[name]) for name, _ in SERVICES}
+        api_url = f"http://127.0.0.1:{ports['ingestion']}"
+        if not any(os.environ.get(n) for n in destinations):
+            inbox = AlertInbox(lambda payload: show_alert(payload, api_url)).start()
+            cleanup.callback(inbox.stop)
+            extra_env["RADAR_WEBHOOK_URL"] = inbox.url
+        # Pass through other RADAR_ settings the user exported (LLM, routes, SMTP, ...).
+        for key, value in os.environ.items():
+            if key.startswith("RADAR_") and key not in ("RADAR_NATS_URL", "RADAR_DATABASE_URL"):
+                extra_env.setdefault(key, value)
+        extra_env["RADAR_API_KEYS"] = api_key
+
+        if demo:
+            _load_demo_catalog(database_url)
+        stack = Stack(
+            nats_url=nats_url,
+            database_url=database_url,
+            log_dir=logs,
+            extra_env=extra_env,
+            ports=ports,
+        )
+        cleanup.callback(stack.stop_all)
+        console.print("starting ingestion, normalizer, inference, notifier …")
+        stack.start(timeout=120)
+        write_dev_env(
+            {
+                "RADAR_API_URL": api_url,
+                "RADAR_API_KEY": api_key,
+                "RADAR_NATS_URL": nats_url,
+                "RADAR_NATS_MONITOR_URL": monitor_url,
+                "RADAR_DATABASE_URL": database_url,
+            },
+            state_dir / "dev.env",
+        )
+        banner = Table.grid(padding=(0, 2))
+        banner.add_column(style="bold")
+        banner.add_column()
+        banner.add_row("API", f"{api_url}  (docs: {api_url}/docs)")
+        banner.add_row("API key", api_key)
+        banner.add_row("Try", f"curl -H 'X-API-Key: {api_key}' {api_url}/v1/tasks/<task_id>")
+        banner.add_row(
+            "Metrics", ", ".join(f"{n} {s.url}/metrics" for n, s in stack.services.items())
+        )
+        if monitor_url:
+            banner.add_row("NATS monitor", f"{monitor_url}/jsz")
+        banner.add_row("Logs", str(logs))
+        banner.add_row("Alerts", extra_env.get("RADAR_WEBHOOK_URL", "Slack/Teams as configured"))
+        console.print(Panel(banner, title="Obsolescence Radar is running", title_align="left"))
+        if demo:
+            for task_id in _replay_demo(api_url, api_key):
+                _report_task(api_url, api_key, task_id)
+        console.print("[dim]Ctrl-C to stop.[/]")
+        while not stop.is_set():
+            for name, svc in stack.services.items():
+                if not svc.alive():
+                    console.print(f"[red]{name} exited; see {svc.log_path}[/]")
+                    stop.set()
+            stop.wait(1.0)
+        console.print("stopping …")
+    console.print("[green]stopped[/]")
+
+
+def _report_task(api_url: str, api_key: str, task_id: str, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    with httpx.Client(base_url=api_url, headers={"X-API-Key": api_key}, timeout=5) as api:
+        while time.monotonic() < deadline:
+            task = api.get(f"/v1/tasks/{task_id}").json()
+            if task.get("state") in ("SUCCESS", "FAILED", "CANCELLED"):
+                detail = f": {task.get('error_message')}" if task.get("error_message") else ""
+                console.print(
+                    f"task {task_id} → [bold]{task['state']}[/] {task['percent']}%{detail}"
+                )
+                return
+            time.sleep(0.2)
+    console.print(f"task {task_id} still running after {timeout:.0f}s")

@@ -1,0 +1,47 @@
+"""`radar dev` (what `make run` starts): embedded NATS and PostgreSQL, four services, demo alerts."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from radar_cli.devenv import read_dev_env
+
+pytestmark = pytest.mark.integration
+
+
+def test_radar_dev_shows_demo_alerts_and_stops_cleanly(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RADAR_")}
+    env.update({"RADAR_STATE_DIR": str(tmp_path / "state"), "COLUMNS": "120"})
+    radar = Path(sys.executable).parent / "radar"
+    out = tmp_path / "out.txt"
+    with out.open("wb") as sink:
+        proc = subprocess.Popen(
+            [str(radar), "dev"], cwd=tmp_path, env=env, stdout=sink, stderr=subprocess.STDOUT
+        )
+        try:
+            deadline = time.monotonic() + 90
+            while time.monotonic() < deadline:
+                text = out.read_text(errors="replace")
+                if text.count("→ SUCCESS") + text.count("→ FAILED") >= 3:
+                    break
+                assert proc.poll() is None, text
+                time.sleep(0.5)
+            text = out.read_text(errors="replace")
+            assert text.count("alert ─") >= 3, text
+            assert text.count("→ SUCCESS") == 3, text
+            dev_env = read_dev_env(tmp_path / "state" / "dev.env")
+            assert dev_env["RADAR_API_URL"].startswith("http://127.0.0.1:")
+            assert dev_env["RADAR_API_KEY"].startswith("dev-")
+            assert dev_env["RADAR_NATS_URL"].startswith("nats://127.0.0.1:")
+        finally:
+            proc.send_signal(signal.SIGINT)
+            code = proc.wait(60)
+    assert code == 0
+    assert "stopped" in out.read_text(errors="replace")
