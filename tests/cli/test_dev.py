@@ -1,4 +1,4 @@
-"""`radar dev` (what `make run` starts): embedded NATS and PostgreSQL, four services, demo alerts."""
+"""`radar dev` (what `make run` starts): embedded infra, four services, demo alerts."""
 
 from __future__ import annotations
 
