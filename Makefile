@@ -54,6 +54,48 @@ fmt: venv ## Format and autofix
 bench: venv ## Benchmarks: print tables, write bench/results/*.json
 	$(PY) bench/run_all.py
 
+# ---- Kubernetes delivery ----
+RADAR_SERVICES := ingestion normalizer inference notifier
+REGISTRY ?=
+TAG ?= dev
+HELM := .tools/bin/helm
+HELM_VALUE_SETS := "" "-f charts/radar/values-production.yaml" "-f k8s/values-dev.yaml" \
+	"-f charts/radar/values-production.yaml --set capabilities.keda=false"
+
+.PHONY: images
+images: ## Build the service images (REGISTRY=…, TAG=…, PUSH=1 pushes them)
+	@for svc in $(RADAR_SERVICES); do \
+	  ref="$(if $(REGISTRY),$(REGISTRY)/)radar-$$svc:$(TAG)"; \
+	  echo "==> $$ref"; \
+	  docker build -f services/$$svc/Dockerfile -t "$$ref" . || exit 1; \
+	  if [ -n "$(PUSH)" ]; then docker push "$$ref" || exit 1; fi; \
+	done
+
+.PHONY: helm-lint
+helm-lint: tools ## helm lint --strict and template for every values set
+	@for v in $(HELM_VALUE_SETS); do \
+	  echo "==> values: $${v:-defaults}"; \
+	  $(HELM) lint --strict charts/radar $$v >/dev/null || exit 1; \
+	  $(HELM) template radar charts/radar $$v >/dev/null || exit 1; \
+	done
+
+.PHONY: chart-assets
+chart-assets: ## Copy the Grafana dashboard and Prometheus rules into the chart
+	cp deploy/grafana/radar-dashboard.json charts/radar/files/dashboard.json
+	cp deploy/prometheus/radar-rules.yaml charts/radar/files/rules.yaml
+
+.PHONY: kind-up
+kind-up: ## Local kind cluster "radar" with a registry on localhost:5005 (Docker, kind, ctlptl)
+	ctlptl apply -f k8s/ctlptl.yaml
+
+.PHONY: kind-down
+kind-down: ## Delete the local kind cluster and its registry
+	ctlptl delete -f k8s/ctlptl.yaml
+
+.PHONY: tilt-up
+tilt-up: ## Build, deploy and live-update Radar on the kind cluster
+	tilt up --context kind-radar
+
 .PHONY: clean
 clean: ## Remove the dev stack's state
 	rm -rf .radar

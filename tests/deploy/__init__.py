@@ -1,0 +1,1 @@
+"""Checks of the Kubernetes delivery: chart, images, Tiltfile, KEDA contract (issue 9)."""
