@@ -96,6 +96,11 @@ kind-down: ## Delete the local kind cluster and its registry
 tilt-up: ## Build, deploy and live-update Radar on the kind cluster
 	tilt up --context kind-radar
 
+.PHONY: rules-test
+rules-test: tools ## Check and unit-test the Prometheus alerting rules
+	promtool check rules deploy/prometheus/radar-rules.yaml
+	promtool test rules deploy/prometheus/radar-rules.test.yaml
+
 .PHONY: clean
 clean: ## Remove the dev stack's state
 	rm -rf .radar

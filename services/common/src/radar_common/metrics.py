@@ -63,3 +63,61 @@ EVENTS_REFUSED = Counter(
 TASKS_FINISHED = Counter(
     "radar_tasks_finished_total", "Tasks that reached a terminal state.", ["state"]
 )
+TASK_DURATION = Histogram(
+    "radar_task_duration_seconds",
+    "Time from acceptance of a task to its terminal state.",
+    ["state"],
+    buckets=E2E_BUCKETS,
+)
+
+# JetStream: polled from the server (radar_common.bus.lag), the numbers KEDA scales on.
+CONSUMER_PENDING = Gauge(
+    "radar_jetstream_consumer_pending_messages",
+    "Messages in the stream not yet delivered to the durable consumer.",
+    ["stream", "consumer"],
+)
+CONSUMER_ACK_PENDING = Gauge(
+    "radar_jetstream_consumer_ack_pending_messages",
+    "Messages delivered to the consumer and not yet acknowledged.",
+    ["stream", "consumer"],
+)
+CONSUMER_REDELIVERED = Gauge(
+    "radar_jetstream_consumer_redelivered_messages",
+    "Messages of the consumer delivered more than once and still unacknowledged.",
+    ["stream", "consumer"],
+)
+STREAM_MESSAGES = Gauge(
+    "radar_jetstream_stream_messages", "Messages stored in a stream.", ["stream"]
+)
+DLQ_DEPTH = Gauge(
+    "radar_dlq_messages", "Dead letters waiting in the dead-letter stream.", ["stream"]
+)
+LAG_POLL_ERRORS = Counter(
+    "radar_jetstream_poll_errors_total", "Failed polls of JetStream stream/consumer info."
+)
+
+# Inference: defined here so the assessment engine and any LLM client share one set of names.
+ASSESSMENTS = Counter(
+    "radar_inference_assessments_total",
+    "Assessments produced, by severity and by engine (rules or llm).",
+    ["severity", "engine"],
+)
+LLM_CALL_LATENCY = Histogram(
+    "radar_llm_call_duration_seconds",
+    "Time of one call to a language model.",
+    ["model"],
+    buckets=(0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 20.0, 30.0, 60.0, 120.0),
+)
+LLM_ERRORS = Counter(
+    "radar_llm_errors_total", "Failed calls to a language model.", ["model", "kind"]
+)
+LLM_TOKENS = Counter(
+    "radar_llm_tokens_total",
+    "Tokens sent to (prompt) and received from (completion) a model.",
+    ["model", "kind"],
+)
+LLM_FALLBACKS = Counter(
+    "radar_llm_fallbacks_total",
+    "Assessments that fell back to the rules engine because the model failed or timed out.",
+    ["reason"],
+)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib.metadata
 import logging
 import signal
 from collections.abc import Awaitable, Callable, Generator, Mapping
@@ -24,7 +25,17 @@ from radar_common import metrics
 
 log = logging.getLogger(__name__)
 ReadinessCheck = Callable[[], Awaitable[bool]]
-VERSION = "0.1.0"
+
+
+def _version() -> str:
+    """The installed radar-common version (all services are released together)."""
+    try:
+        return importlib.metadata.version("radar-common")
+    except importlib.metadata.PackageNotFoundError:
+        return "0.0.0+unknown"
+
+
+VERSION = _version()
 
 
 def stop_on_signals(stop: asyncio.Event) -> None:

@@ -4,6 +4,7 @@ The trace id that ingestion hands back in its 202 answer is the OpenTelemetry tr
 event; every later stage continues that trace from the ``traceparent`` header of the message.
 Spans are exported over OTLP only when ``OTEL_EXPORTER_OTLP_ENDPOINT`` (or the traces-specific
 variable) is set; otherwise ids are still generated and logged, and nothing leaves the process.
+SQL (asyncpg) and outbound HTTP (httpx) calls become child spans of the work in hand.
 """
 
 from __future__ import annotations
@@ -25,7 +26,11 @@ _provider: TracerProvider | None = None
 
 
 def configure_tracing(service: str, *extra_processors: SpanProcessor) -> TracerProvider:
-    """Install the SDK tracer provider for this process (idempotent) and return it."""
+    """Install the SDK tracer provider for this process (idempotent) and return it.
+
+    The standard ``OTEL_*`` variables apply (endpoint, headers, ``OTEL_BSP_*`` batching,
+    ``OTEL_RESOURCE_ATTRIBUTES``, ``OTEL_SDK_DISABLED``). Also instruments asyncpg and httpx.
+    """
     global _provider
     if _provider is None:
         _provider = TracerProvider(resource=Resource.create({"service.name": service}))
@@ -36,9 +41,21 @@ def configure_tracing(service: str, *extra_processors: SpanProcessor) -> TracerP
 
             _provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
         trace.set_tracer_provider(_provider)
+        _instrument_libraries()
     for processor in extra_processors:
         _provider.add_span_processor(processor)
     return _provider
+
+
+def _instrument_libraries() -> None:
+    """Child spans for every SQL statement and every outbound HTTP request."""
+    from opentelemetry.instrumentation.asyncpg import AsyncPGInstrumentor
+    from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
+
+    asyncpg_instrumentor = AsyncPGInstrumentor()  # type: ignore[no-untyped-call]
+    for instrumentor in (asyncpg_instrumentor, HTTPXClientInstrumentor()):
+        if not instrumentor.is_instrumented_by_opentelemetry:
+            instrumentor.instrument()
 
 
 def shutdown_tracing() -> None:
@@ -48,6 +65,7 @@ def shutdown_tracing() -> None:
 
 
 def tracer(name: str) -> trace.Tracer:
+    """The tracer of a module (``tracer(__name__)``)."""
     return trace.get_tracer(name)
 
 
@@ -57,6 +75,7 @@ def is_trace_id(value: str) -> bool:
 
 
 def trace_id_hex(span: trace.Span | None = None) -> str:
+    """The trace id of ``span`` (default: the current span) as 32 hex characters, or ""."""
     ctx = (span or trace.get_current_span()).get_span_context()
     return format(ctx.trace_id, "032x") if ctx.is_valid else ""
 

@@ -2,7 +2,8 @@
 
 ``host_worker`` connects to NATS (retrying until it answers), declares the topology, opens the
 task store and, when asked, the PostgreSQL pool (running migrations), serves the ops endpoints,
-then runs the stage's pull loop until SIGTERM. Services only write ``build`` — their handler.
+then runs the stage's pull loop until SIGTERM, exporting the JetStream backlog as gauges
+meanwhile. Services only write ``build`` — their handler.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 import asyncpg
 
 from radar_common.bus.connection import Bus
+from radar_common.bus.lag import backlog_gauges
 from radar_common.bus.topology import Topology
 from radar_common.bus.worker import Stage, Worker
 from radar_common.db import connect_pool, migrate
@@ -112,7 +114,8 @@ async def host_worker(
             serve_http(ops_app(name, checks), settings.http_host, settings.http_port, stop)
         )
         try:
-            await worker.run(stop)
+            async with backlog_gauges(bus.js, bus.topology):
+                await worker.run(stop)
         finally:
             stop.set()
             await http

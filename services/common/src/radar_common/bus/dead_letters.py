@@ -1,0 +1,118 @@
+"""Reading and replaying dead letters (``radar dlq``).
+
+A dead letter is identified by its sequence number in the dead-letter stream. Replaying one
+re-publishes the original payload to its original subject with its original headers — so the
+task id, trace id and ``traceparent`` are kept and the replayed work joins the same trace — under
+a new ``Nats-Msg-Id`` (the old one would be dropped as a duplicate), takes the task from
+``FAILED`` back to ``RUNNING``, then deletes the dead letter.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from nats.js.errors import NotFoundError
+
+from radar_common.bus.connection import MSG_ID_HEADER, Bus
+from radar_common.contracts import DeadLetter
+from radar_common.tasks import TaskNotFound, TaskStore
+
+log = logging.getLogger(__name__)
+
+
+class DeadLetterNotFound(LookupError):
+    """No dead letter with that id (never existed, replayed or expired)."""
+
+
+@dataclass(frozen=True)
+class StoredDeadLetter:
+    """A dead letter and where it sits in the dead-letter stream."""
+
+    id: int
+    letter: DeadLetter
+    stored_at: datetime | None
+
+    @property
+    def failed_at(self) -> datetime | None:
+        if not self.letter.HasField("failed_at"):
+            return self.stored_at
+        return self.letter.failed_at.ToDatetime(tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Replayed:
+    """What a replay did."""
+
+    id: int
+    subject: str
+    task_id: str
+    trace_id: str
+    task_reopened: bool
+
+
+class DeadLetters:
+    """The dead-letter stream of one deployment."""
+
+    def __init__(self, bus: Bus, tasks: TaskStore | None = None) -> None:
+        self.bus = bus
+        self.tasks = tasks
+        self.stream = bus.topology.dlq_stream.name
+
+    async def get(self, letter_id: int) -> StoredDeadLetter:
+        """One dead letter by id. Raises DeadLetterNotFound."""
+        try:
+            raw = await self.bus.js.get_msg(self.stream, letter_id)
+        except NotFoundError as exc:
+            raise DeadLetterNotFound(letter_id) from exc
+        letter = DeadLetter()
+        letter.ParseFromString(raw.data or b"")
+        stored_at = raw.time if isinstance(raw.time, datetime) else None
+        return StoredDeadLetter(id=int(raw.seq or letter_id), letter=letter, stored_at=stored_at)
+
+    async def ids(self) -> list[int]:
+        """Ids of every dead letter still stored, oldest first."""
+        state = (await self.bus.js.stream_info(self.stream)).state
+        if not state.messages:
+            return []
+        deleted = set(state.deleted or [])
+        return [s for s in range(state.first_seq, state.last_seq + 1) if s not in deleted]
+
+    async def list(self, *, limit: int | None = None) -> AsyncIterator[StoredDeadLetter]:
+        """Yield stored dead letters, oldest first (at most ``limit``)."""
+        count = 0
+        for letter_id in await self.ids():
+            if limit is not None and count >= limit:
+                return
+            try:
+                yield await self.get(letter_id)
+            except DeadLetterNotFound:  # deleted or expired meanwhile
+                continue
+            count += 1
+
+    async def replay(self, letter_id: int) -> Replayed:
+        """Send a dead letter back through the pipeline, keeping its task and trace ids."""
+        stored = await self.get(letter_id)
+        letter = stored.letter
+        reopened = False
+        if self.tasks is not None and letter.task_id:
+            try:
+                task = await self.tasks.reopen(
+                    letter.task_id, f"dead letter {letter_id} replayed after: {letter.reason}"
+                )
+                reopened = task.state.value == "RUNNING"
+            except TaskNotFound:
+                log.warning("task %s of dead letter %d is gone", letter.task_id, letter_id)
+        headers = {k: v for k, v in letter.headers.items() if k != MSG_ID_HEADER}
+        original = letter.headers.get(MSG_ID_HEADER, "")
+        await self.bus.publish(
+            letter.subject,
+            letter.data,
+            msg_id=f"replay:{self.stream}:{letter_id}:{original}",
+            headers=headers,
+        )
+        await self.bus.js.delete_msg(self.stream, letter_id)
+        log.info("replayed dead letter %d to %s", letter_id, letter.subject)
+        return Replayed(letter_id, letter.subject, letter.task_id, letter.trace_id, reopened)
