@@ -47,3 +47,5 @@ class WorkerSettings(RadarSettings):
     retry_base_seconds: float = Field(default=0.5, ge=0)
     retry_max_seconds: float = Field(default=30.0, ge=0)
     shutdown_grace_seconds: float = Field(default=25.0, gt=0)
+    # A handler running longer is cancelled and retried; at the last delivery the task FAILS.
+    step_timeout_seconds: float = Field(default=300.0, ge=0)

@@ -89,7 +89,8 @@ class Bus:
             await self.nc.drain()
         except Exception:  # already closed, or the server is gone
             log.debug("nats drain failed", exc_info=True)
-            await self.nc.close()
+            with contextlib.suppress(Exception):
+                await self.nc.close()
 
     @property
     def connected(self) -> bool:

@@ -8,6 +8,11 @@ Error policy:
   cannot be decoded — is dead-lettered at once with the reason;
 - any other exception is transient: the message is naked with an exponential delay and
   redelivered, until its last allowed delivery, when it is dead-lettered with the reason;
+- a handler running longer than the stage's step timeout (``RADAR_STEP_TIMEOUT_SECONDS``) is
+  cancelled and counts as a transient failure: retried with backoff, and dead-lettered with
+  ``"<step> timed out after Ns"`` at the last delivery; while it runs the runtime tells
+  JetStream it is in progress, so a long step is not redelivered to another replica meanwhile;
+- a cancelled task is skipped (acked) before the handler, and its outputs are not published;
 - the message is acked only after the handler succeeded and its outputs were durably published.
 """
 
@@ -54,6 +59,20 @@ class PermanentError(Exception):
     """The input can never be processed (malformed, no part found...): dead-letter it now."""
 
 
+class StepTimeout(Exception):
+    """The handler ran longer than the step timeout; retried like any transient failure."""
+
+
+# Used when the stage's settings have no ``step_timeout_seconds``; 0 means no limit.
+DEFAULT_STEP_TIMEOUT_SECONDS = 300.0
+
+
+def step_timeout(settings: WorkerSettings) -> float | None:
+    """The stage's handler time limit in seconds (``RADAR_STEP_TIMEOUT_SECONDS``), or None."""
+    value = float(getattr(settings, "step_timeout_seconds", DEFAULT_STEP_TIMEOUT_SECONDS))
+    return value if value > 0 else None
+
+
 class TaskHooks(Protocol):
     """What the runtime needs of the task store (see :mod:`radar_common.tasks`)."""
 
@@ -90,6 +109,8 @@ class MessageContext:
     msg: Msg
     tasks: TaskHooks | None = None
     log_lines: list[str] = field(default_factory=list)
+    # The step the handler last reported on: where a timeout or dead letter is recorded.
+    last_step: str = ""
 
     async def heartbeat(self) -> None:
         """Tell JetStream the message is still being worked on (resets ack_wait)."""
@@ -109,7 +130,8 @@ class MessageContext:
         total_units: int = 0,
         message: str = "",
     ) -> None:
-        """Report progress of a (sub-)step of this task."""
+        """Report progress of a (sub-)step of this task (states: tasks.REPORT_STATES)."""
+        self.last_step = step or self.step
         if self.tasks and self.task_id:
             await self.tasks.report(
                 self.task_id,
@@ -254,7 +276,8 @@ class Worker(Generic[In, Out]):
     async def _handle(self, msg: Msg, ctx: MessageContext, span: trace.Span) -> None:
         stage = self.stage
         try:
-            decoded = stage.decode(msg.data)
+            with _tracer.start_as_current_span(f"{stage.name} decode"):
+                decoded = stage.decode(msg.data)
         except Exception as exc:
             await self._dead_letter(msg, ctx, f"undecodable {stage.name} input: {exc!r}")
             return
@@ -263,7 +286,11 @@ class Worker(Generic[In, Out]):
             await msg.ack()
             return
         try:
-            outputs = await stage.handle(decoded, ctx)
+            outputs = await self._run_handler(decoded, ctx)
+            if outputs and await ctx.cancelled():
+                log.info("task %s cancelled; %s drops its outputs", ctx.task_id, stage.name)
+                await msg.ack()
+                return
             await self._publish_outputs(outputs, ctx)
         except PermanentError as exc:
             span.set_status(Status(StatusCode.ERROR, str(exc)))
@@ -275,7 +302,10 @@ class Worker(Generic[In, Out]):
             span.set_status(Status(StatusCode.ERROR, repr(exc)))
             metrics.MESSAGES_FAILED.labels(stage.name, "transient").inc()
             if ctx.last_attempt:
-                reason = f"{stage.name} failed after {ctx.deliveries} deliveries: {exc!r}"
+                if isinstance(exc, StepTimeout):
+                    reason = f"{exc} (delivery {ctx.deliveries} of {self.settings.max_deliver})"
+                else:
+                    reason = f"{stage.name} failed after {ctx.deliveries} deliveries: {exc!r}"
                 await self._dead_letter(msg, ctx, reason)
                 return
             delay = retry_delay(self.settings, ctx.deliveries)
@@ -290,7 +320,7 @@ class Worker(Generic[In, Out]):
                 with contextlib.suppress(Exception):
                     await self.tasks.report(
                         ctx.task_id,
-                        stage.step,
+                        ctx.last_step or stage.step,
                         "retrying",
                         message=f"delivery {ctx.deliveries} failed: {exc!r}; retry in {delay:.1f}s",
                     )
@@ -304,6 +334,28 @@ class Worker(Generic[In, Out]):
             metrics.END_TO_END_LATENCY.labels(stage.name).observe(
                 max(0.0, time.time() - ctx.accepted_at)
             )
+
+    async def _run_handler(self, decoded: In, ctx: MessageContext) -> Sequence[Out]:
+        """Run the handler under the step timeout, heartbeating so JetStream waits for it."""
+        limit = step_timeout(self.settings)
+        beat = asyncio.create_task(self._keep_in_progress(ctx))
+        try:
+            async with asyncio.timeout(limit) as deadline:
+                return await self.stage.handle(decoded, ctx)
+        except TimeoutError as exc:
+            if not deadline.expired():
+                raise  # the handler's own timeout, not the step's
+            step = ctx.last_step or self.stage.step
+            raise StepTimeout(f"{step} timed out after {limit:g}s") from exc
+        finally:
+            beat.cancel()
+            await asyncio.wait([beat])  # unlike awaiting it, never swallows our own cancel
+
+    async def _keep_in_progress(self, ctx: MessageContext) -> None:
+        interval = max(0.5, self.settings.ack_wait_seconds / 3)
+        while True:
+            await asyncio.sleep(interval)
+            await ctx.heartbeat()
 
     async def _publish_outputs(self, outputs: Sequence[Out], ctx: MessageContext) -> None:
         subject, id_of = self.stage.output_subject, self.stage.output_id
@@ -355,7 +407,7 @@ class Worker(Generic[In, Out]):
         await msg.term()
         if self.tasks and ctx.task_id:
             try:
-                await self.tasks.fail(ctx.task_id, self.stage.step, reason)
+                await self.tasks.fail(ctx.task_id, ctx.last_step or self.stage.step, reason)
             except Exception:
                 log.exception("could not mark task %s failed", ctx.task_id)
 
@@ -381,8 +433,10 @@ __all__: list[str] = [
     "MessageContext",
     "PermanentError",
     "Stage",
+    "StepTimeout",
     "TaskHooks",
     "Worker",
     "parse_as",
     "retry_delay",
+    "step_timeout",
 ]

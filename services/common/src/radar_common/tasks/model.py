@@ -25,6 +25,10 @@ STEPS: tuple[tuple[str, int], ...] = (
 )
 STEP_NAMES = tuple(name for name, _ in STEPS)
 LOG_LINES_PER_STEP = 20
+# What a service may report about a step: it started or is still working ("running"), it is
+# waiting for a redelivery after a transient failure ("retrying"), it (or one unit of it) is
+# finished ("done", "skipped"), or it failed for good ("failed", which fails the task).
+REPORT_STATES = ("running", "retrying", "done", "skipped", "failed")
 
 
 class TaskState(StrEnum):
@@ -98,6 +102,11 @@ class Task(BaseModel):
 
     @classmethod
     def new(cls, task_id: str, trace_id: str, *, source: str = "", format: str = "") -> Task:
+        """A task for an event being accepted, with its ``accepted`` step already done.
+
+        The 202 answer describes the instant of acceptance (``QUEUED``, percent 0); the stored
+        record already counts the ``accepted`` step, so the first GET shows percent 5.
+        """
         task = cls(
             task_id=task_id,
             trace_id=trace_id,
@@ -111,6 +120,27 @@ class Task(BaseModel):
         accepted.add_log("accepted and stored durably")
         task.percent = task.computed_percent()
         return task
+
+    def summary(self) -> dict[str, Any]:
+        """The fields a task listing shows (no steps, no results)."""
+        return self.model_dump(
+            mode="json",
+            include={
+                "task_id",
+                "trace_id",
+                "state",
+                "percent",
+                "current_step",
+                "error_message",
+                "source",
+                "created_at",
+                "updated_at",
+            },
+        )
+
+    def public(self) -> dict[str, Any]:
+        """What ``GET /v1/tasks/{task_id}`` and each server-sent event carry."""
+        return self.model_dump(mode="json", exclude={"steps": {"__all__": {"units_done"}}})
 
     def step(self, name: str) -> Step:
         for step in self.steps:
@@ -135,7 +165,16 @@ class Task(BaseModel):
         message: str = "",
         error: str = "",
     ) -> bool:
-        """Fold one progress report in. Returns False when it changes nothing."""
+        """Fold one progress report in. Returns False when it changes nothing.
+
+        ``state`` is one of :data:`REPORT_STATES`. With ``unit`` the report counts one unit
+        (a part) of the step, which is done once ``total_units`` distinct units are.
+
+        Raises:
+            ValueError: an unknown ``state``; KeyError: an unknown step.
+        """
+        if state not in REPORT_STATES:
+            raise ValueError(f"unknown report state {state!r}; use one of {REPORT_STATES}")
         if self.state.terminal:
             return False
         step = self.step(step_name)
@@ -144,22 +183,27 @@ class Task(BaseModel):
             step.started_at = at
         if total_units:
             step.total_units = max(step.total_units, total_units)
-        if unit and unit not in step.units_done and state in ("done", "skipped"):
+        finishes_unit = state in ("done", "skipped")
+        if unit and finishes_unit and unit not in step.units_done:
             step.units_done.append(unit)
-        if message or error:
+        if state == "retrying":
+            step.add_log(f"retrying: {error or message}" if error or message else "retrying")
+        elif message or error:
             step.add_log(error or message)
         if state == "failed":
             step.state = StepState.FAILED
             step.finished_at = at
-        elif unit:
+        elif step.state in (StepState.DONE, StepState.SKIPPED, StepState.FAILED):
+            pass  # a late or repeated report of a finished step only adds its log line
+        elif unit and finishes_unit:
             if step.total_units and len(step.units_done) >= step.total_units:
                 step.state, step.finished_at = StepState.DONE, at
-            elif step.state is StepState.PENDING:
+            else:
                 step.state = StepState.RUNNING
-        elif state in ("done", "skipped"):
+        elif finishes_unit:
             step.state = StepState(state)
             step.finished_at = at
-        elif step.state is StepState.PENDING:
+        else:  # running, retrying
             step.state = StepState.RUNNING
         if self.state is TaskState.QUEUED:
             self.state = TaskState.RUNNING
@@ -167,23 +211,46 @@ class Task(BaseModel):
         if state == "failed":
             self.state = TaskState.FAILED
             self.error_message = error or message or f"{step_name} failed"
-        elif self.step("notify").fraction() >= 1.0:
-            self.state = TaskState.SUCCESS
-            self.current_step = None
+        elif self.steps[-1].fraction() >= 1.0:
+            self._succeed(at)
         self.percent = max(self.percent, self.computed_percent())
         self.updated_at = at
         return True
 
+    def _succeed(self, at: datetime) -> None:
+        # The last step completes only after every earlier one did for every part, so steps
+        # whose reports were skipped (a handler that reports coarsely) count as done too.
+        for step in self.steps:
+            if step.state not in (StepState.DONE, StepState.SKIPPED):
+                step.state = StepState.DONE
+                step.started_at = step.started_at or at
+                step.finished_at = at
+        self.state = TaskState.SUCCESS
+        self.current_step = None
+
     def fail(self, step_name: str, reason: str) -> bool:
         return self.apply(step_name, "failed", error=reason)
 
-    def cancel(self) -> bool:
+    def cancel(self, reason: str = "cancelled by the caller") -> bool:
+        """Mark the task cancelled (workers stop at their next check). False if finished."""
         if self.state.terminal:
             return False
         self.state = TaskState.CANCELLED
+        self.error_message = reason
         self.updated_at = now()
-        if self.current_step:
-            self.step(self.current_step).add_log("cancelled by the caller")
+        self.step(self.current_step or "accepted").add_log(reason)
+        return True
+
+    def reopen(self, note: str) -> bool:
+        """Take a FAILED task back to RUNNING at its failed step (a dead letter replayed)."""
+        if self.state is not TaskState.FAILED:
+            return False
+        failed = [s for s in self.steps if s.state is StepState.FAILED]
+        step = failed[0] if failed else self.step(self.current_step or "normalize")
+        step.state, step.finished_at = StepState.RUNNING, None
+        step.add_log(note)
+        self.state, self.error_message, self.current_step = TaskState.RUNNING, None, step.name
+        self.updated_at = now()
         return True
 
     def add_result(self, kind: str, item: dict[str, Any], key: str) -> bool:

@@ -5,13 +5,20 @@ record with its revision, folds the report in (:meth:`Task.apply`) and writes it
 the revision is unchanged; on a conflict it re-reads and folds again. Because folding is
 monotone (percent is a max, units are a set, terminal states are sticky) no report is lost and
 percent never goes down, whatever the interleaving.
+
+Within one process, reports on the same task are group-committed: while one write is in
+flight, later reports queue up and the next write folds all of them at once. Only separate
+processes (replicas, services) then race on a revision, which keeps conflicts few when a
+replica handles many parts of one notice concurrently.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable
+import random
+from collections.abc import AsyncIterator, Callable, Collection
+from datetime import datetime
 from typing import Any
 
 from nats.js import JetStreamContext
@@ -20,10 +27,14 @@ from nats.js.errors import BucketNotFoundError, KeyNotFoundError, KeyWrongLastSe
 from nats.js.kv import KeyValue
 
 from radar_common import metrics
-from radar_common.tasks.model import Task
+from radar_common.tasks.model import Task, TaskState
 
 log = logging.getLogger(__name__)
-MAX_CAS_ATTEMPTS = 100
+MAX_CAS_ATTEMPTS = 200
+DEFAULT_RETENTION_SECONDS = 30 * 24 * 3600.0
+_DELETED = ("DEL", "PURGE")
+LIST_TIMEOUT_SECONDS = 30.0
+_Queued = tuple[Callable[[Task], bool], "asyncio.Future[Task]"]
 
 
 class TaskNotFound(LookupError):
@@ -49,17 +60,42 @@ async def ensure_bucket(
             return await js.key_value(bucket)
 
 
+async def set_bucket_ttl(js: JetStreamContext, bucket: str, ttl_seconds: float) -> None:
+    """Change how long a bucket keeps an entry after its last write (no-op when equal)."""
+    info = await js.stream_info(f"KV_{bucket}")
+    if info.config.max_age is not None and abs(info.config.max_age - ttl_seconds) < 1e-3:
+        return
+    info.config.max_age = ttl_seconds
+    await js.update_stream(info.config)
+    log.info("task retention set to %.0fs", ttl_seconds)
+
+
 class TaskStore:
-    """Create, read, update and watch task records."""
+    """Create, read, update, list and watch task records."""
 
     def __init__(self, kv: KeyValue) -> None:
         self.kv = kv
+        # Per task: changes waiting for the next write, and the writer draining them.
+        self._queued: dict[str, list[_Queued]] = {}
+        self._writers: dict[str, asyncio.Task[None]] = {}
 
     @classmethod
     async def open(
-        cls, js: JetStreamContext, bucket: str, *, retention_seconds: float = 30 * 24 * 3600
+        cls, js: JetStreamContext, bucket: str, *, retention_seconds: float | None = None
     ) -> TaskStore:
-        return cls(await ensure_bucket(js, bucket, ttl_seconds=retention_seconds, history=1))
+        """Open (or create) the task bucket.
+
+        Args:
+            retention_seconds: how long a task is kept after its last change. Only the service
+                that owns the setting (ingestion, ``RADAR_TASK_RETENTION_SECONDS``) passes it;
+                the bucket is then created with, or updated to, that TTL. ``None`` keeps an
+                existing bucket as it is (or creates it with the 30-day default).
+        """
+        ttl = DEFAULT_RETENTION_SECONDS if retention_seconds is None else retention_seconds
+        kv = await ensure_bucket(js, bucket, ttl_seconds=ttl, history=1)
+        if retention_seconds is not None:
+            await set_bucket_ttl(js, bucket, retention_seconds)
+        return cls(kv)
 
     async def create(self, task: Task) -> int:
         """Store a new task. Raises KeyWrongLastSequenceError if it exists."""
@@ -82,20 +118,71 @@ class TaskStore:
         return Task.model_validate_json(entry.value), int(entry.revision or 0)
 
     async def mutate(self, task_id: str, change: Callable[[Task], bool]) -> Task:
-        """Apply ``change`` under compare-and-set; ``change`` returns False to write nothing."""
-        for _ in range(MAX_CAS_ATTEMPTS):
+        """Apply ``change`` under compare-and-set; ``change`` returns False to write nothing.
+
+        Returns the task as written (with every change folded in the same write).
+
+        Raises:
+            TaskNotFound: no such task. Whatever ``change`` raises.
+        """
+        done: asyncio.Future[Task] = asyncio.get_running_loop().create_future()
+        self._queued.setdefault(task_id, []).append((change, done))
+        if task_id not in self._writers:
+            self._writers[task_id] = asyncio.create_task(self._drain(task_id))
+        return await asyncio.shield(done)
+
+    async def _drain(self, task_id: str) -> None:
+        try:
+            while batch := self._queued.pop(task_id, []):
+                try:
+                    task, errors = await self._write([change for change, _ in batch], task_id)
+                except Exception as exc:
+                    for _, done in batch:
+                        if not done.done():
+                            done.set_exception(exc)
+                    continue
+                for i, (_, done) in enumerate(batch):
+                    if not done.done():
+                        if i in errors:
+                            done.set_exception(errors[i])
+                        else:
+                            done.set_result(task)
+        finally:
+            del self._writers[task_id]
+
+    async def _write(
+        self, changes: list[Callable[[Task], bool]], task_id: str
+    ) -> tuple[Task, dict[int, Exception]]:
+        """Fold ``changes`` into the latest record and write it, retrying on conflicts.
+
+        On a conflict (another process got in first) the record is read again and the changes
+        folded into the newer state, after a short random pause that grows with the number of
+        conflicts so that writers racing on one task spread out instead of colliding again.
+        """
+        for attempt in range(MAX_CAS_ATTEMPTS):
             task, revision = await self._read(task_id)
             was_terminal = task.state.terminal
-            if not change(task):
-                return task
+            changed = False
+            errors: dict[int, Exception] = {}
+            for i, change in enumerate(changes):
+                try:
+                    changed = change(task) or changed
+                except Exception as exc:  # one bad report must not sink the others
+                    errors[i] = exc
+            if not changed:
+                return task, errors
             try:
                 await self.kv.update(task_id, task.model_dump_json().encode(), last=revision)
             except KeyWrongLastSequenceError:
-                await asyncio.sleep(0)
+                pause = min(0.05, 0.001 * 2 ** min(attempt, 6))
+                await asyncio.sleep(random.uniform(0, pause))  # noqa: S311 - jitter, not secrets
                 continue
             if task.state.terminal and not was_terminal:
                 metrics.TASKS_FINISHED.labels(task.state.value).inc()
-            return task
+                metrics.TASK_DURATION.labels(task.state.value).observe(
+                    max(0.0, (task.updated_at - task.created_at).total_seconds())
+                )
+            return task, errors
         raise RuntimeError(f"task {task_id}: too many concurrent updates")
 
     # The runtime's hooks (radar_common.bus.worker.TaskHooks) --------------------------------
@@ -125,20 +212,68 @@ class TaskStore:
             task = await self.get(task_id)
         except TaskNotFound:
             return False
-        return task.state.value == "CANCELLED"
+        return task.state is TaskState.CANCELLED
 
     async def cancel(self, task_id: str) -> Task:
+        """Cancel a task; the answer's state says whether it was already finished."""
         return await self.mutate(task_id, lambda t: t.cancel())
+
+    async def list(
+        self,
+        *,
+        states: Collection[TaskState] = (),
+        since: datetime | None = None,
+        limit: int = 100,
+    ) -> list[Task]:
+        """Tasks (newest first) in one of ``states``, created at or after ``since``.
+
+        Reads the latest record of every task in the bucket in one ordered stream: fine for the
+        tens of thousands a retention period holds, not an index (see docs/tasks.md).
+        """
+        found: list[Task] = []
+        if (await self.kv.status()).values == 0:
+            return found
+        # The end of the current values is the entry with nothing pending after it (the
+        # watcher's own end marker can arrive before the entries when the server is quick).
+        watcher = await self.kv.watchall()
+        try:
+            async with asyncio.timeout(LIST_TIMEOUT_SECONDS):
+                async for entry in watcher:
+                    if entry is None:
+                        continue
+                    if entry.value and entry.operation not in _DELETED:
+                        task = Task.model_validate_json(entry.value)
+                        if (not states or task.state in states) and (
+                            since is None or task.created_at >= since
+                        ):
+                            found.append(task)
+                    if not entry.delta:
+                        break
+        finally:
+            await watcher.stop()  # type: ignore[no-untyped-call]
+        found.sort(key=lambda t: t.created_at, reverse=True)
+        return found[:limit]
+
+    async def reopen(self, task_id: str, note: str) -> Task:
+        """FAILED back to RUNNING, for a replayed dead letter (no-op in any other state)."""
+        return await self.mutate(task_id, lambda t: t.reopen(note))
 
     async def add_result(self, task_id: str, kind: str, item: dict[str, Any], key: str) -> None:
         await self.mutate(task_id, lambda t: t.add_result(kind, item, key))
 
     async def watch(self, task_id: str) -> AsyncIterator[tuple[Task, int]]:
-        """Yield (task, revision) for the current state and every later change."""
+        """Yield (task, revision) for the current state and every later change, in order.
+
+        Revisions only grow; ends when the record is deleted or expires.
+        """
         watcher = await self.kv.watch(task_id)
         try:
             async for entry in watcher:
-                if entry is None or entry.value is None:
+                if entry is None:
+                    continue
+                if entry.operation in _DELETED:
+                    return
+                if not entry.value:
                     continue
                 yield Task.model_validate_json(entry.value), int(entry.revision or 0)
         finally:

@@ -1,26 +1,137 @@
-"""GET /v1/tasks/{task_id} — follow a task."""
+"""Following a task: read it, stream its changes, cancel it, list tasks.
+
+Every server-sent event carries the whole task and has the record's KV revision as its id, so a
+client that reconnects with ``Last-Event-ID`` gets the current state if it changed since, then
+every later change: nothing is missed even though intermediate revisions are not kept.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import json
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Header, Path, Query, Response, status
+from sse_starlette import EventSourceResponse, ServerSentEvent
 
-from radar_common.tasks import TaskNotFound
+from radar_common.tasks import Task, TaskNotFound, TaskState, TaskStore
 from radar_ingestion.api.deps import AuthDep, StateDep
-from radar_ingestion.problems import Problem, unavailable
+from radar_ingestion.problems import Problem
 
 router = APIRouter(prefix="/v1", tags=["tasks"], dependencies=[AuthDep])
+TaskId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$", description="The id from the 202 answer")]
+# Comment lines this often keep proxies and load balancers from closing an idle stream.
+PING_SECONDS = 10
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"description": "No such task (never accepted, or past retention)"}
+}
 
 
-@router.get("/tasks/{task_id}", summary="The state and progress of a task")
-async def get_task(
-    state: StateDep, task_id: str = Path(pattern=r"^[0-9a-f]{32}$")
+def _unavailable(exc: Exception) -> Problem:
+    return Problem(
+        503,
+        "unavailable",
+        "The task store cannot be reached right now",
+        f"task store unavailable: {exc!r}",
+        headers={"Retry-After": "5"},
+    )
+
+
+def _not_found(task_id: str) -> Problem:
+    return Problem(404, "task-not-found", "No such task", f"task {task_id} is unknown or expired")
+
+
+async def _read(tasks: TaskStore, task_id: str) -> tuple[Task, int]:
+    try:
+        return await tasks.get_with_revision(task_id)
+    except TaskNotFound as exc:
+        raise _not_found(task_id) from exc
+    except Exception as exc:
+        raise _unavailable(exc) from exc
+
+
+@router.get("/tasks", summary="List tasks, newest first")
+async def list_tasks(
+    state: StateDep,
+    task_state: Annotated[
+        list[TaskState] | None, Query(alias="state", description="Repeat to allow several")
+    ] = None,
+    since: Annotated[datetime | None, Query(description="Created at or after (ISO 8601)")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> dict[str, Any]:
     try:
-        task = await state.tasks.get(task_id)
-    except TaskNotFound as exc:
-        raise Problem(404, "task-not-found", "No such task", f"task {task_id} is unknown") from exc
+        found = await state.tasks.list(states=task_state or (), since=since, limit=limit)
     except Exception as exc:
-        raise unavailable(f"task store unavailable: {exc!r}") from exc
-    return task.model_dump(mode="json", exclude={"steps": {"__all__": {"units_done"}}})
+        raise _unavailable(exc) from exc
+    return {"tasks": [t.summary() for t in found], "count": len(found)}
+
+
+@router.get("/tasks/{task_id}", summary="The state and progress of a task", responses=NOT_FOUND)
+async def get_task(state: StateDep, task_id: TaskId) -> dict[str, Any]:
+    task, _ = await _read(state.tasks, task_id)
+    return task.public()
+
+
+@router.delete(
+    "/tasks/{task_id}",
+    summary="Cancel a task",
+    responses={**NOT_FOUND, 409: {"description": "The task already ended (SUCCESS or FAILED)"}},
+)
+async def cancel_task(state: StateDep, task_id: TaskId) -> dict[str, Any]:
+    """Mark the task ``CANCELLED``; workers stop at their next check and send no alert.
+
+    Cancelling a cancelled task answers it again (DELETE is idempotent).
+    """
+    await _read(state.tasks, task_id)
+    try:
+        task = await state.tasks.cancel(task_id)
+    except TaskNotFound as exc:
+        raise _not_found(task_id) from exc
+    except Exception as exc:
+        raise _unavailable(exc) from exc
+    if task.state is not TaskState.CANCELLED:
+        raise Problem(
+            409,
+            "task-finished",
+            "The task already ended",
+            f"task {task_id} is {task.state.value}",
+            state=task.state.value,
+        )
+    return task.public()
+
+
+@router.get(
+    "/tasks/{task_id}/events",
+    summary="Server-sent events: the task after each change, until it ends",
+    response_class=EventSourceResponse,
+    responses={
+        **NOT_FOUND,
+        200: {"content": {"text/event-stream": {}}},
+        204: {"description": "Nothing after Last-Event-ID: the task had already ended"},
+    },
+)
+async def task_events(
+    state: StateDep,
+    task_id: TaskId,
+    last_event_id: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
+) -> Response:
+    after = int(last_event_id) if last_event_id and last_event_id.isdigit() else 0
+    task, revision = await _read(state.tasks, task_id)
+    if task.state.terminal and revision <= after:
+        # 204 tells an EventSource not to reconnect: the client has already seen the end.
+        return Response(status_code=status.HTTP_204_NO_CONTENT)
+    return EventSourceResponse(
+        _events(state.tasks, task_id, after),
+        ping=PING_SECONDS,
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )
+
+
+async def _events(tasks: TaskStore, task_id: str, after: int) -> AsyncIterator[ServerSentEvent]:
+    async for task, revision in tasks.watch(task_id):
+        if revision <= after:
+            continue
+        yield ServerSentEvent(data=json.dumps(task.public()), event="task", id=str(revision))
+        if task.state.terminal:
+            return
