@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
+from radar_cli.commands.catalog import demo_catalog_dir, import_directory_sync
 from radar_cli.infra import NatsServer
 from radar_cli.stack import Stack
 from tests.support.receiver import Receiver
@@ -34,6 +35,8 @@ def stack(
         log_dir=tmp_path / "logs",
         extra_env={"RADAR_API_KEYS": API_KEY, "RADAR_WEBHOOK_URL": receiver.url("/hook")},
     )
+    # With the demo catalog, LM358DR is used by products, so its EOL is worth an alert.
+    import_directory_sync(database_url, demo_catalog_dir())
     try:
         s.start()
         yield s

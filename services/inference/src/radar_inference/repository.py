@@ -1,23 +1,36 @@
-"""Persisting assessments (idempotent on notice_id)."""
+"""Persisting assessments, idempotent on ``notice_id``."""
 
 from __future__ import annotations
 
+from datetime import UTC
+
 import asyncpg
-from google.protobuf.json_format import MessageToDict
+from google.protobuf.json_format import MessageToDict, ParseDict
 
 from radar_common.contracts import Assessment
 
 
+def assessment_body(a: Assessment) -> dict[str, object]:
+    """The JSON document stored in ``assessments.body`` (proto field names)."""
+    return MessageToDict(a, preserving_proto_field_name=True)
+
+
 async def save_assessment(pool: asyncpg.Pool, a: Assessment) -> Assessment:
-    """Insert the assessment once; a redelivered notice returns the stored one unchanged."""
-    body = MessageToDict(a, preserving_proto_field_name=True)
+    """Insert the assessment once; a redelivered notice gets the stored one back unchanged."""
     row = await pool.fetchrow(
         """
-        INSERT INTO assessments
-            (assessment_id, notice_id, task_id, trace_id, mpn, severity, engine, body, computed_at)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now())
-        ON CONFLICT (notice_id) DO UPDATE SET notice_id = EXCLUDED.notice_id
-        RETURNING assessment_id, body
+        WITH inserted AS (
+            INSERT INTO assessments
+                (assessment_id, notice_id, task_id, trace_id, mpn, severity, engine, body,
+                 computed_at, matched_mpn, match_kind, recommended_action, risk_score)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+            ON CONFLICT (notice_id) DO NOTHING
+            RETURNING assessment_id
+        )
+        SELECT true AS fresh, NULL::jsonb AS body FROM inserted
+        UNION ALL
+        SELECT false, body FROM assessments
+        WHERE notice_id = $2 AND NOT EXISTS (SELECT 1 FROM inserted)
         """,
         a.assessment_id,
         a.notice_id,
@@ -26,13 +39,14 @@ async def save_assessment(pool: asyncpg.Pool, a: Assessment) -> Assessment:
         a.mpn,
         a.severity,
         a.engine,
-        body,
+        assessment_body(a),
+        a.computed_at.ToDatetime(tzinfo=UTC),
+        a.matched_mpn,
+        a.match_kind,
+        a.recommended_action,
+        a.risk_score,
     )
     assert row is not None
-    if row["assessment_id"] == a.assessment_id:
+    if row["fresh"]:
         return a
-    stored = Assessment()
-    from google.protobuf.json_format import ParseDict
-
-    ParseDict(row["body"], stored)
-    return stored
+    return ParseDict(row["body"], Assessment(), ignore_unknown_fields=True)

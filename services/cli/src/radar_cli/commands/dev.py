@@ -25,6 +25,7 @@ from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
 
+from radar_cli.commands.catalog import demo_catalog_dir, import_directory_sync
 from radar_cli.devenv import STATE_DIR, write_dev_env
 from radar_cli.inbox import AlertInbox
 from radar_cli.infra import NatsServer, PostgresServer, free_port
@@ -101,13 +102,7 @@ def _demo_notices() -> list[tuple[str, dict[str, Any]]]:
 
 
 def _load_demo_catalog(database_url: str) -> None:
-    try:
-        from radar_inference.catalog.loader import import_directory_sync  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        console.print("[dim]catalog import not available in this build; demo runs without BOM[/]")
-        return
-    folder = Path(str(resources.files("radar_cli") / "demo" / "catalog"))
-    report = import_directory_sync(database_url, folder)
+    report = import_directory_sync(database_url, demo_catalog_dir())
     console.print(f"[green]✓[/] demo catalog loaded: {report}")
 
 

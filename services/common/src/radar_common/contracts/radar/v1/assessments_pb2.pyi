@@ -115,20 +115,24 @@ class MitigationOption(_message.Message):
     ACTION_FIELD_NUMBER: _builtins.int
     COST_FIELD_NUMBER: _builtins.int
     DESCRIPTION_FIELD_NUMBER: _builtins.int
+    QUANTITY_FIELD_NUMBER: _builtins.int
     action: _builtins.str
     """none | switch_to_alternate | last_time_buy | bridge_buy | redesign | accept"""
     cost: _builtins.str
     description: _builtins.str
+    quantity: _builtins.int
+    """Units to buy (last_time_buy, bridge_buy); 0 otherwise."""
     def __init__(
         self,
         *,
         action: _builtins.str = ...,
         cost: _builtins.str = ...,
         description: _builtins.str = ...,
+        quantity: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["action", b"action", "cost", b"cost", "description", b"description"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["action", b"action", "cost", b"cost", "description", b"description", "quantity", b"quantity"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -174,6 +178,12 @@ class Assessment(_message.Message):
     AS_OF_FIELD_NUMBER: _builtins.int
     PART_INDEX_FIELD_NUMBER: _builtins.int
     PART_COUNT_FIELD_NUMBER: _builtins.int
+    EFFECTIVE_LAST_TIME_BUY_DATE_FIELD_NUMBER: _builtins.int
+    EFFECTIVE_LAST_SHIP_DATE_FIELD_NUMBER: _builtins.int
+    INFERRED_DATES_FIELD_NUMBER: _builtins.int
+    UNCOVERED_FIELD_NUMBER: _builtins.int
+    AVAILABLE_STOCK_FIELD_NUMBER: _builtins.int
+    PART_UNIT_PRICE_FIELD_NUMBER: _builtins.int
     assessment_id: _builtins.str
     notice_id: _builtins.str
     task_id: _builtins.str
@@ -208,6 +218,16 @@ class Assessment(_message.Message):
     as_of: _builtins.str
     part_index: _builtins.int
     part_count: _builtins.int
+    effective_last_time_buy_date: _builtins.str
+    """The dates the math used (ISO-8601): the notice's, or derived from J-STD-048 minimums when
+    the notice gives none; inferred_dates names those derived ("last_time_buy", "last_ship").
+    """
+    effective_last_ship_date: _builtins.str
+    uncovered: _builtins.float
+    """Units needed after the last ship date that stock and open orders do not cover."""
+    available_stock: _builtins.int
+    """on_hand + on_order of the matched part, and its unit price (decimal text)."""
+    part_unit_price: _builtins.str
     @_builtins.property
     def where_used(self) -> _containers.RepeatedCompositeFieldContainer[Global___WhereUsed]: ...
     @_builtins.property
@@ -216,6 +236,8 @@ class Assessment(_message.Message):
     def options(self) -> _containers.RepeatedCompositeFieldContainer[Global___MitigationOption]: ...
     @_builtins.property
     def computed_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def inferred_dates(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
     def __init__(
         self,
         *,
@@ -253,10 +275,16 @@ class Assessment(_message.Message):
         as_of: _builtins.str = ...,
         part_index: _builtins.int = ...,
         part_count: _builtins.int = ...,
+        effective_last_time_buy_date: _builtins.str = ...,
+        effective_last_ship_date: _builtins.str = ...,
+        inferred_dates: _abc.Iterable[_builtins.str] | None = ...,
+        uncovered: _builtins.float = ...,
+        available_stock: _builtins.int = ...,
+        part_unit_price: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["computed_at", b"computed_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["alternates", b"alternates", "as_of", b"as_of", "assessment_id", b"assessment_id", "computed_at", b"computed_at", "currency", b"currency", "engine", b"engine", "last_ship_date", b"last_ship_date", "last_time_buy_date", b"last_time_buy_date", "lifecycle_status", b"lifecycle_status", "ltb_cost", b"ltb_cost", "ltb_quantity", b"ltb_quantity", "manufacturer", b"manufacturer", "match_kind", b"match_kind", "matched_mpn", b"matched_mpn", "mpn", b"mpn", "narrative", b"narrative", "need_after_lsd", b"need_after_lsd", "need_until_lsd", b"need_until_lsd", "notice_id", b"notice_id", "notice_kind", b"notice_kind", "notice_number", b"notice_number", "options", b"options", "part_count", b"part_count", "part_index", b"part_index", "recommended_action", b"recommended_action", "replacement_mpn", b"replacement_mpn", "revenue_at_risk", b"revenue_at_risk", "risk_score", b"risk_score", "severity", b"severity", "source", b"source", "stock_left_at_lsd", b"stock_left_at_lsd", "task_id", b"task_id", "trace_id", b"trace_id", "where_used", b"where_used"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["alternates", b"alternates", "as_of", b"as_of", "assessment_id", b"assessment_id", "available_stock", b"available_stock", "computed_at", b"computed_at", "currency", b"currency", "effective_last_ship_date", b"effective_last_ship_date", "effective_last_time_buy_date", b"effective_last_time_buy_date", "engine", b"engine", "inferred_dates", b"inferred_dates", "last_ship_date", b"last_ship_date", "last_time_buy_date", b"last_time_buy_date", "lifecycle_status", b"lifecycle_status", "ltb_cost", b"ltb_cost", "ltb_quantity", b"ltb_quantity", "manufacturer", b"manufacturer", "match_kind", b"match_kind", "matched_mpn", b"matched_mpn", "mpn", b"mpn", "narrative", b"narrative", "need_after_lsd", b"need_after_lsd", "need_until_lsd", b"need_until_lsd", "notice_id", b"notice_id", "notice_kind", b"notice_kind", "notice_number", b"notice_number", "options", b"options", "part_count", b"part_count", "part_index", b"part_index", "part_unit_price", b"part_unit_price", "recommended_action", b"recommended_action", "replacement_mpn", b"replacement_mpn", "revenue_at_risk", b"revenue_at_risk", "risk_score", b"risk_score", "severity", b"severity", "source", b"source", "stock_left_at_lsd", b"stock_left_at_lsd", "task_id", b"task_id", "trace_id", b"trace_id", "uncovered", b"uncovered", "where_used", b"where_used"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -1,0 +1,301 @@
+"""Reading the four catalog CSV files, with errors that name the file, line and column.
+
+Each file is parsed completely before anything touches the database, so a bad file changes
+nothing. Blank lines are skipped; a UTF-8 byte-order mark is tolerated; extra columns are ignored.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import TypeVar
+
+from radar_common.catalog.partnumbers import base_mpn, normalize_mpn
+
+T = TypeVar("T")
+CATALOG_FILES = ("products.csv", "bom.csv", "parts.csv", "alternates.csv")
+# Larger values do not fit the catalog's numeric columns (and are typos, not prices).
+_TOO_LARGE = Decimal(10) ** 9
+
+
+class CatalogError(ValueError):
+    """A catalog file that cannot be imported; says where (file, line, column) and why."""
+
+    def __init__(self, file: str, line: int, column: str, message: str) -> None:
+        self.file, self.line, self.column, self.message = file, line, column, message
+        where = ", ".join(
+            part
+            for part in (file, f"line {line}" if line else "", f"column {column}" if column else "")
+            if part
+        )
+        super().__init__(f"{where}: {message}" if where else message)
+
+
+@dataclass(frozen=True)
+class Product:
+    sku: str
+    name: str
+    unit_price: Decimal
+    monthly_demand: Decimal
+    end_of_support: date | None
+
+
+@dataclass(frozen=True)
+class BomLine:
+    parent_sku: str
+    child_sku: str | None
+    mpn: str | None
+    base_mpn: str | None
+    manufacturer: str
+    quantity: Decimal
+    line: int
+
+
+@dataclass(frozen=True)
+class Part:
+    mpn: str
+    base_mpn: str
+    manufacturer: str
+    unit_price: Decimal
+    on_hand: int
+    on_order: int
+    lifecycle_status: str
+
+
+@dataclass(frozen=True)
+class Alternate:
+    mpn: str
+    alternate_mpn: str
+    alternate_manufacturer: str
+    qualified: bool
+
+
+class _Row:
+    """One CSV record with typed accessors that raise :class:`CatalogError`."""
+
+    def __init__(self, file: str, line: int, header: list[str], values: list[str]) -> None:
+        self.file, self.line, self.header = file, line, header
+        self.values = {
+            name: (values[i].strip() if i < len(values) else "") for i, name in enumerate(header)
+        }
+
+    def label(self, column: str) -> str:
+        """``name (position)``, as errors show a column."""
+        position = self.header.index(column) + 1 if column in self.header else 0
+        return f"{column} ({position})" if position else column
+
+    def error(self, column: str, message: str) -> CatalogError:
+        return CatalogError(self.file, self.line, self.label(column), message)
+
+    def text(self, column: str, *, required: bool = True) -> str:
+        value = self.values.get(column, "")
+        if required and not value:
+            raise self.error(column, "a value is required")
+        return value
+
+    def decimal(
+        self,
+        column: str,
+        *,
+        minimum: Decimal = Decimal(0),
+        strict: bool = False,
+        default: Decimal | None = None,
+    ) -> Decimal:
+        raw = self.text(column, required=default is None)
+        if not raw:
+            assert default is not None
+            return default
+        try:
+            value = Decimal(raw)
+        except InvalidOperation:
+            raise self.error(column, f"{raw!r} is not a number") from None
+        if not value.is_finite() or abs(value) >= _TOO_LARGE:
+            raise self.error(column, f"{raw!r} is not a plausible number")
+        if value < minimum or (strict and value == minimum):
+            bound = f"greater than {minimum}" if strict else f"at least {minimum}"
+            raise self.error(column, f"{raw} must be {bound}")
+        return value
+
+    def integer(self, column: str) -> int:
+        value = self.decimal(column, default=Decimal(0))
+        if value != value.to_integral_value():
+            raise self.error(column, f"{value} is not a whole number")
+        return int(value)
+
+    def day(self, column: str) -> date | None:
+        raw = self.text(column, required=False)
+        if not raw:
+            return None
+        try:
+            return date.fromisoformat(raw)
+        except ValueError:
+            raise self.error(column, f"{raw!r} is not a date (YYYY-MM-DD)") from None
+
+    def boolean(self, column: str) -> bool:
+        raw = self.text(column).lower()
+        if raw not in ("true", "false"):
+            raise self.error(column, f"{raw!r} is not true or false")
+        return raw == "true"
+
+
+def _rows(file: str, text: str, required: tuple[str, ...]) -> Iterator[_Row]:
+    reader = csv.reader(io.StringIO(text.removeprefix("\ufeff")))
+    header: list[str] | None = None
+    for values in reader:
+        if not any(v.strip() for v in values):
+            continue
+        if header is None:
+            header = [v.strip().lower() for v in values]
+            missing = [c for c in required if c not in header]
+            if missing:
+                raise CatalogError(file, reader.line_num, "", f"missing column(s) {missing}")
+            continue
+        yield _Row(file, reader.line_num, header, values)
+    if header is None:
+        raise CatalogError(file, 1, "", f"no header; expected columns {list(required)}")
+
+
+def _unique(file: str, items: list[tuple[_Row, str, str, T]]) -> list[T]:
+    """Refuse a key given twice (items: row, key column, key, parsed item)."""
+    seen: dict[str, int] = {}
+    for row, column, key, _ in items:
+        if key in seen:
+            raise row.error(column, f"{key} already given on line {seen[key]}")
+        seen[key] = row.line
+    return [item for _, _, _, item in items]
+
+
+def parse_products(text: str, file: str = "products.csv") -> list[Product]:
+    items = []
+    for row in _rows(file, text, ("sku", "name", "unit_price", "monthly_demand")):
+        sku = row.text("sku")
+        product = Product(
+            sku=sku,
+            name=row.text("name"),
+            unit_price=row.decimal("unit_price"),
+            monthly_demand=row.decimal("monthly_demand"),
+            end_of_support=row.day("end_of_support"),
+        )
+        items.append((row, "sku", sku, product))
+    return _unique(file, items)
+
+
+def parse_bom(text: str, file: str = "bom.csv") -> list[BomLine]:
+    lines = []
+    for row in _rows(file, text, ("parent_sku", "child_sku", "mpn", "quantity")):
+        parent, child = row.text("parent_sku"), row.text("child_sku", required=False)
+        mpn = normalize_mpn(row.text("mpn", required=False))
+        if bool(child) == bool(mpn):
+            raise row.error("child_sku", "give either child_sku (a sub-assembly) or mpn (a part)")
+        if child == parent:
+            raise row.error("child_sku", f"cycle: {parent} contains itself")
+        lines.append(
+            BomLine(
+                parent_sku=parent,
+                child_sku=child or None,
+                mpn=mpn or None,
+                base_mpn=base_mpn(mpn) if mpn else None,
+                manufacturer=row.text("manufacturer", required=False),
+                quantity=row.decimal("quantity", strict=True),
+                line=row.line,
+            )
+        )
+    check_acyclic(lines, file)
+    return lines
+
+
+def check_acyclic(lines: list[BomLine], file: str = "bom.csv") -> None:
+    """Refuse a BOM in which an assembly contains itself at any depth."""
+    children: dict[str, list[BomLine]] = {}
+    for line in lines:
+        if line.child_sku:
+            children.setdefault(line.parent_sku, []).append(line)
+    done: set[str] = set()
+    for root in sorted(children):
+        if root in done:
+            continue
+        # Iterative depth-first search: a deep BOM must not hit the recursion limit.
+        path = [root]
+        stack: list[Iterator[BomLine]] = [iter(children[root])]
+        while stack:
+            edge = next(stack[-1], None)
+            if edge is None:
+                stack.pop()
+                done.add(path.pop())
+                continue
+            child = edge.child_sku
+            assert child is not None
+            if child in path:
+                cycle = [*path[path.index(child) :], child]
+                raise CatalogError(
+                    file, edge.line, "child_sku (2)", f"cycle in the BOM: {' -> '.join(cycle)}"
+                )
+            if child not in done:
+                path.append(child)
+                stack.append(iter(children.get(child, [])))
+
+
+def parse_parts(text: str, file: str = "parts.csv") -> list[Part]:
+    items = []
+    for row in _rows(file, text, ("mpn", "manufacturer", "unit_price", "on_hand", "on_order")):
+        mpn = normalize_mpn(row.text("mpn"))
+        part = Part(
+            mpn=mpn,
+            base_mpn=base_mpn(mpn),
+            manufacturer=row.text("manufacturer", required=False),
+            unit_price=row.decimal("unit_price"),
+            on_hand=row.integer("on_hand"),
+            on_order=row.integer("on_order"),
+            lifecycle_status=row.text("lifecycle_status", required=False).lower(),
+        )
+        items.append((row, "mpn", mpn, part))
+    return _unique(file, items)
+
+
+def parse_alternates(text: str, file: str = "alternates.csv") -> list[Alternate]:
+    items = []
+    for row in _rows(file, text, ("mpn", "alternate_mpn", "qualified")):
+        mpn, alternate = normalize_mpn(row.text("mpn")), normalize_mpn(row.text("alternate_mpn"))
+        if mpn == alternate:
+            raise row.error("alternate_mpn", f"{mpn} cannot be its own alternate")
+        item = Alternate(
+            mpn=mpn,
+            alternate_mpn=alternate,
+            alternate_manufacturer=row.text("alternate_manufacturer", required=False),
+            qualified=row.boolean("qualified"),
+        )
+        items.append((row, "alternate_mpn", f"{mpn} -> {alternate}", item))
+    return _unique(file, items)
+
+
+@dataclass
+class CatalogFiles:
+    """The parsed content of the files given; a file not given is None (its table is kept)."""
+
+    products: list[Product] | None = None
+    bom: list[BomLine] | None = None
+    parts: list[Part] | None = None
+    alternates: list[Alternate] | None = None
+
+
+def parse_catalog(texts: dict[str, str]) -> CatalogFiles:
+    """Parse the files given by name (``products.csv``...); refuse unknown names and no file."""
+    unknown = sorted(set(texts) - set(CATALOG_FILES))
+    if unknown:
+        raise CatalogError(unknown[0], 0, "", f"unknown catalog file; expected {CATALOG_FILES}")
+    if not texts:
+        raise CatalogError("", 0, "", f"no catalog file given; expected any of {CATALOG_FILES}")
+    files = CatalogFiles()
+    if "products.csv" in texts:
+        files.products = parse_products(texts["products.csv"])
+    if "bom.csv" in texts:
+        files.bom = parse_bom(texts["bom.csv"])
+    if "parts.csv" in texts:
+        files.parts = parse_parts(texts["parts.csv"])
+    if "alternates.csv" in texts:
+        files.alternates = parse_alternates(texts["alternates.csv"])
+    return files

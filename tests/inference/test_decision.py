@@ -1,0 +1,126 @@
+"""Recommendation, options with costs, risk score and severity."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+from radar_inference.decision import decide, recommend
+from radar_inference.exposure import Exposure, Window, compute_exposure
+from radar_inference.settings import InferenceSettings
+from radar_inference.where_used import AlternatePart, BomPath, ProductUse, Stock
+
+AS_OF = date(2025, 1, 1)
+LSD = AS_OF + timedelta(days=487)
+SETTINGS = InferenceSettings()
+QUALIFIED = AlternatePart("ALT1", "Maker", True)
+CANDIDATE = AlternatePart("ALT2", "Maker", False)
+
+
+def product(demand: str = "10") -> ProductUse:
+    return ProductUse(
+        "P",
+        "P",
+        Decimal(100),
+        Decimal(demand),
+        LSD + timedelta(days=974),
+        Decimal(3),
+        (BomPath(("P", "X"), Decimal(3)),),
+    )
+
+
+def window(ltb: date, received: date = AS_OF) -> Window:
+    return Window(as_of=AS_OF, received=received, last_time_buy=ltb, last_ship=LSD)
+
+
+def exposure(
+    stock: int = 1000, uses: list[ProductUse] | None = None, w: Window | None = None
+) -> Exposure:
+    return compute_exposure(
+        [product()] if uses is None else uses,
+        w or window(LSD),
+        Stock(stock, 0, Decimal("0.50"), True),
+        horizon_months=60,
+        safety=Decimal("0.10"),
+    )
+
+
+def test_rules_in_order() -> None:
+    open_window = window(AS_OF + timedelta(days=200))
+    closed = window(AS_OF - timedelta(days=1))
+    assert recommend(exposure(uses=[]), open_window, [QUALIFIED]) == "none"
+    assert recommend(exposure(stock=100_000), open_window, [QUALIFIED]) == "accept"
+    assert recommend(exposure(), open_window, [CANDIDATE, QUALIFIED]) == "switch_to_alternate"
+    assert recommend(exposure(), open_window, [CANDIDATE]) == "last_time_buy"
+    assert recommend(exposure(), closed, [CANDIDATE]) == "redesign"
+
+
+def test_options_carry_costs_and_the_recommendation_comes_first() -> None:
+    w = window(AS_OF + timedelta(days=200))
+    e = exposure(w=w)
+    d = decide(
+        e, w, Stock(1000, 0, Decimal("0.50"), True), [CANDIDATE], "discontinuance", "eol", SETTINGS
+    )
+    assert d.recommended_action == "last_time_buy"
+    costs = {o.action: o.cost for o in d.options}
+    assert d.options[0].action == "last_time_buy"
+    assert costs["last_time_buy"] == Decimal("268.00")
+    assert costs["accept"] == Decimal("14666.67")
+    assert costs["switch_to_alternate"] == SETTINGS.cost_qualify_alternate
+    assert costs["redesign"] == SETTINGS.cost_redesign
+    # Bridge: 6 months after LSD at 30/month = 180 x 1.1 = 198 < 520 left: nothing to buy.
+    assert costs["bridge_buy"] == SETTINGS.cost_qualify_alternate
+    rest = [o.cost for o in d.options[1:]]
+    assert rest == sorted(rest)
+
+
+def test_severity_is_info_without_products_or_for_packing_withdrawals() -> None:
+    w = window(AS_OF + timedelta(days=30))
+    none = decide(exposure(uses=[]), w, Stock(), [], "discontinuance", "eol", SETTINGS)
+    assert (none.severity, none.risk_score, none.options) == ("info", 0.0, ())
+    packing = decide(exposure(w=w), w, Stock(), [], "packing_withdrawal", "eol", SETTINGS)
+    assert packing.severity == "info"
+    assert packing.risk_score == 0.0
+
+
+def test_an_urgent_uncovered_discontinuance_is_critical_and_an_alternate_lowers_it() -> None:
+    w = window(AS_OF - timedelta(days=1))  # the buy window has closed
+    big = [
+        ProductUse(
+            "P",
+            "P",
+            Decimal(5000),
+            Decimal(500),
+            LSD + timedelta(days=974),
+            Decimal(3),
+            (BomPath(("P", "X"), Decimal(3)),),
+        )
+    ]
+    e = exposure(stock=0, uses=big, w=w)
+    alone = decide(e, w, Stock(), [], "discontinuance", "obsolete", SETTINGS)
+    assert alone.recommended_action == "redesign"
+    assert alone.severity == "critical"
+    assert alone.risk_score == 1.0
+    helped = decide(e, w, Stock(), [QUALIFIED], "discontinuance", "obsolete", SETTINGS)
+    assert helped.risk_score == 0.6
+    assert helped.severity == "high"
+
+
+def test_caps_for_changes_nrnd_and_covered_demand() -> None:
+    w = window(AS_OF - timedelta(days=1))
+    big = [
+        ProductUse(
+            "P",
+            "P",
+            Decimal(5000),
+            Decimal(500),
+            LSD + timedelta(days=974),
+            Decimal(3),
+            (BomPath(("P", "X"), Decimal(3)),),
+        )
+    ]
+    e = exposure(stock=0, uses=big, w=w)
+    assert decide(e, w, Stock(), [], "change", "active", SETTINGS).severity == "low"
+    assert decide(e, w, Stock(), [], "lifecycle_change", "nrnd", SETTINGS).severity == "medium"
+    covered = exposure(stock=10**9, uses=big, w=w)
+    assert decide(covered, w, Stock(), [], "discontinuance", "eol", SETTINGS).severity == "low"
