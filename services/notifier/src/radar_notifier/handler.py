@@ -1,59 +1,287 @@
-"""The notifier stage: one assessment in, alerts out, every notification recorded."""
+"""The notifier stage: one assessment in, alerts out on every routed channel, each recorded.
+
+Per channel: claim the (assessment, channel) record with a lease, check the task is not
+cancelled, send (rate-limited, bounded retries), record the outcome. Channels run concurrently,
+so a slow or dead one never holds up the others. When a channel fails transiently the handler
+raises after the others are done; the runtime naks the message and the redelivery sends only
+what is not settled yet.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+import os
+import socket
+import uuid
+from dataclasses import dataclass, field
 
 import asyncpg
-import httpx
-from google.protobuf.json_format import MessageToDict
+from google.protobuf.timestamp_pb2 import Timestamp
 
-from radar_common.bus.topology import Topology
-from radar_common.bus.worker import MessageContext, Stage, parse_as
-from radar_common.contracts import Assessment, NotificationResult
-from radar_notifier.records import claim, finish
+from radar_common.bus.connection import TASK_ID_HEADER, TRACE_ID_HEADER, Bus, PublishError
+from radar_common.bus.worker import MessageContext, PermanentError, Stage, parse_as
+from radar_common.contracts import Assessment, DeadLetter, NotificationResult
+from radar_notifier import metrics, records
+from radar_notifier.alert import build_alert
+from radar_notifier.channels import Channel
+from radar_notifier.delivery import Outcome, attempt_delivery
+from radar_notifier.digest import enqueue
+from radar_notifier.ratelimit import RateLimiter
+from radar_notifier.records import NotificationRecord
+from radar_notifier.routing import RoutingTable
 from radar_notifier.settings import NotifierSettings
 
 log = logging.getLogger(__name__)
 
 
-def notifier_stage(
-    topology: Topology, pool: asyncpg.Pool, http: httpx.AsyncClient, settings: NotifierSettings
-) -> Stage[Assessment, NotificationResult]:
-    async def handle(a: Assessment, ctx: MessageContext) -> list[NotificationResult]:
-        unit, total = str(a.part_index), max(1, a.part_count)
-        channels = ["webhook"] if settings.webhook_url else ["log"]
-        for channel in channels:
-            record = await claim(pool, a.assessment_id, channel, a.task_id, a.trace_id)
-            if record.state == "sent":
-                continue
-            if await ctx.cancelled():
-                return []
-            if channel == "webhook" and settings.webhook_url:
-                body = MessageToDict(a, preserving_proto_field_name=True)
-                response = await http.post(
-                    settings.webhook_url,
-                    json={"type": "radar.assessment", "data": body},
-                    headers={"Idempotency-Key": record.notification_id, "X-Trace-Id": a.trace_id},
-                )
-                response.raise_for_status()
-            else:
-                log.warning(
-                    "ALERT %s %s %s: %s", a.severity.upper(), a.manufacturer, a.mpn, a.narrative
-                )
-            await finish(pool, record.notification_id, "sent")
-            await ctx.add_result(
-                "notifications",
-                {"notification_id": record.notification_id, "channel": channel, "state": "sent"},
-                "notification_id",
-            )
-        await ctx.progress("done", step="notify", unit=unit, total_units=total)
-        return []
+# On a dead notification's dead letter: replaying the letter retries that channel only.
+CHANNEL_HEADER = "Radar-Notify-Channel"
 
+
+class ChannelsPending(Exception):
+    """Some channels are not settled yet; the message must be delivered again."""
+
+
+def sender_identity() -> str:
+    """Who holds a lease: host, process and a per-start nonce."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def as_result(r: NotificationRecord) -> NotificationResult:
+    out = NotificationResult(
+        notification_id=r.notification_id,
+        assessment_id=r.assessment_id,
+        task_id=r.task_id,
+        trace_id=r.trace_id,
+        channel=r.channel,
+        state=r.state,
+        attempts=r.attempts,
+        last_error=r.last_error or "",
+    )
+    if r.sent_at is not None:
+        out.sent_at.FromDatetime(r.sent_at)
+    return out
+
+
+@dataclass
+class Notifier:
+    """Everything the handler needs, built once at start."""
+
+    pool: asyncpg.Pool
+    bus: Bus
+    channels: dict[str, Channel]
+    routes: RoutingTable
+    settings: NotifierSettings
+    limiter: RateLimiter = field(init=False)
+    owner: str = field(default_factory=sender_identity)
+
+    def __post_init__(self) -> None:
+        self.limiter = RateLimiter(self.pool)
+
+    async def handle(self, a: Assessment, ctx: MessageContext) -> list[NotificationResult]:
+        if not a.assessment_id:
+            raise PermanentError("assessment without an assessment_id")
+        enabled = list(self.channels)
+        chosen = self.routes.channels_for(a, enabled)
+        replayed = (ctx.msg.headers or {}).get(CHANNEL_HEADER, "")
+        if replayed in self.channels:
+            # A replayed dead letter of one notification: that channel only, once more.
+            await records.revive(self.pool, a.assessment_id, replayed)
+            chosen = [replayed]
+        batched: dict[str, str] = {}
+        for route, channel in self.routes.digests_for(a, enabled):
+            alert = build_alert(a, public_url=self.settings.public_url)
+            await enqueue(self.pool, route, channel, a, alert)
+            batched.setdefault(channel, route)
+        for channel in enabled:
+            if channel not in chosen:
+                reason = (
+                    f"in the daily digest of route {batched[channel]}"
+                    if channel in batched
+                    else f"not routed (severity {a.severity or 'info'})"
+                )
+                await records.skip(
+                    self.pool,
+                    assessment_id=a.assessment_id,
+                    channel=channel,
+                    task_id=a.task_id,
+                    trace_id=a.trace_id,
+                    reason=reason,
+                )
+                metrics.NOTIFICATIONS.labels(channel, "skipped").inc()
+        keepalive = asyncio.create_task(self._keepalive(ctx))
+        try:
+            # Every channel runs to its end even when another fails (say, the database
+            # blinked while recording an outcome); the first error then fails this delivery.
+            results = await asyncio.gather(
+                *(self._notify(c, a, ctx) for c in chosen), return_exceptions=True
+            )
+        finally:
+            keepalive.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await keepalive
+        outcomes: list[str] = []
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result
+            outcomes.append(result)
+        newly_dead = [c for c, o in zip(chosen, outcomes, strict=True) if o == "dead"]
+        rows = await records.of_assessment(self.pool, a.assessment_id)
+        pending = [r for r in rows if r.channel in chosen and not r.settled]
+        if pending and ctx.last_attempt:
+            for r in pending:
+                if r.state == "failed":
+                    reason = f"gave up after {ctx.deliveries} deliveries: {r.last_error}"
+                    if await records.give_up(self.pool, r.notification_id, reason):
+                        metrics.NOTIFICATIONS.labels(r.channel, "dead").inc()
+                        newly_dead.append(r.channel)
+            rows = await records.of_assessment(self.pool, a.assessment_id)
+            pending = [r for r in rows if r.channel in chosen and not r.settled]
+        for r in rows:
+            await ctx.add_result("notifications", r.summary(), "notification_id")
+        by_channel = {r.channel: r for r in rows}
+        for channel in newly_dead:
+            await self._dead_letter(by_channel[channel], ctx)
+        if pending:
+            raise ChannelsPending(
+                "; ".join(f"{r.channel}: {r.last_error or r.state}" for r in pending)
+            )
+        await self._report(a, ctx, [by_channel[c] for c in chosen if c in by_channel])
+        return [as_result(r) for r in rows]
+
+    async def _notify(self, channel_name: str, a: Assessment, ctx: MessageContext) -> str:
+        """Send on one channel unless settled or held by a live sender; return the outcome."""
+        channel = self.channels[channel_name]
+        claim = await self._claim(channel_name, a)
+        # Another sender holds the lease: a replica still sending (it will settle soon) or a
+        # process that died mid-send (its lease runs out). Wait for either, at most one lease,
+        # rather than burning redeliveries; the keepalive holds the message meanwhile.
+        waited = 0.0
+        while not claim.owned and not claim.record.settled:
+            remaining = await records.lease_remaining(self.pool, claim.record.notification_id)
+            if waited > self.settings.lease_seconds:
+                break
+            pause = min(0.5, remaining + 0.05)
+            await asyncio.sleep(pause)
+            waited += pause
+            claim = await self._claim(channel_name, a)
+        record = claim.record
+        if not claim.owned:
+            if record.state == "sent":
+                metrics.NOTIFICATIONS.labels(channel_name, "duplicate").inc()
+            return "settled" if record.settled else "held"
+        alert = build_alert(
+            a, public_url=self.settings.public_url, notification_key=record.notification_id
+        )
+
+        async def clear_to_send() -> Outcome | None:
+            # No alert for a cancelled task, and none once another sender holds the lease.
+            if await ctx.cancelled():
+                return "cancelled"
+            renewed = await records.renew(
+                self.pool, record.notification_id, self.owner, self.settings.lease_seconds
+            )
+            return None if renewed else "lost"
+
+        async def send() -> None:
+            await channel.send(alert, a)
+
+        attempted = await attempt_delivery(
+            channel,
+            send,
+            limiter=self.limiter,
+            settings=self.settings,
+            clear_to_send=clear_to_send,
+        )
+        if attempted.outcome == "lost":
+            return "held"
+        state = "skipped" if attempted.outcome == "cancelled" else attempted.outcome
+        await records.settle(
+            self.pool,
+            record.notification_id,
+            self.owner,
+            state,
+            attempts=attempted.attempts,
+            error=attempted.error,
+        )
+        metrics.NOTIFICATIONS.labels(channel_name, state).inc()
+        if attempted.outcome != "sent":
+            log.warning("%s not sent (%s): %s", channel_name, attempted.outcome, attempted.error)
+        return attempted.outcome
+
+    async def _claim(self, channel: str, a: Assessment) -> records.Claim:
+        return await records.claim(
+            self.pool,
+            assessment_id=a.assessment_id,
+            channel=channel,
+            task_id=a.task_id,
+            trace_id=a.trace_id,
+            owner=self.owner,
+            lease_seconds=self.settings.lease_seconds,
+        )
+
+    async def _keepalive(self, ctx: MessageContext) -> None:
+        # Sends may take a while (rate limits, retries): keep the message from redelivery.
+        interval = max(0.5, self.settings.ack_wait_seconds / 3)
+        while True:
+            await asyncio.sleep(interval)
+            await ctx.heartbeat()
+
+    async def _report(
+        self, a: Assessment, ctx: MessageContext, chosen: list[NotificationRecord]
+    ) -> None:
+        dead = [r for r in chosen if r.state == "dead"]
+        unit, total = str(a.part_index), max(1, a.part_count)
+        if chosen and len(dead) == len(chosen):
+            reasons = "; ".join(f"{r.channel}: {r.last_error}" for r in dead)
+            await ctx.progress(
+                "failed", step="notify", message=f"no channel took the alert: {reasons}"
+            )
+            return
+        message = "; ".join(f"{r.channel} dead: {r.last_error}" for r in dead)
+        await ctx.progress("done", step="notify", unit=unit, total_units=total, message=message)
+
+    async def _dead_letter(self, r: NotificationRecord, ctx: MessageContext) -> None:
+        """Put a dead notification on the dead-letter stream, with its reason."""
+        failed_at = Timestamp()
+        failed_at.GetCurrentTime()
+        meta = ctx.msg.metadata
+        letter = DeadLetter(
+            stage="notifier",
+            reason=r.last_error or f"{r.channel}: dead",
+            subject=ctx.msg.subject,
+            data=ctx.msg.data,
+            headers={
+                **{k: v for k, v in (ctx.msg.headers or {}).items() if isinstance(v, str)},
+                CHANNEL_HEADER: r.channel,
+            },
+            stream_sequence=int(meta.sequence.stream),
+            deliveries=ctx.deliveries,
+            task_id=r.task_id,
+            trace_id=r.trace_id,
+            failed_at=failed_at,
+        )
+        try:
+            await self.bus.publish(
+                self.bus.topology.dead_letter("notifier"),
+                letter.SerializeToString(),
+                msg_id=f"dlq:notifier:{r.notification_id}",
+                headers={TASK_ID_HEADER: r.task_id, TRACE_ID_HEADER: r.trace_id},
+            )
+        except PublishError:
+            log.exception("could not dead-letter notification %s", r.notification_id)
+
+
+def notifier_stage(notifier: Notifier) -> Stage[Assessment, NotificationResult]:
+    """The stage the worker runtime hosts; outcomes go to the notifications stream."""
     return Stage(
         name="notifier",
         step="notify",
-        consumer=topology.notifier_consumer,
+        consumer=notifier.bus.topology.notifier_consumer,
         decode=parse_as(Assessment),
-        handle=handle,
+        handle=notifier.handle,
+        output_subject=notifier.bus.topology.notifications,
+        output_id=lambda r: f"{r.notification_id}.{r.state}",
     )

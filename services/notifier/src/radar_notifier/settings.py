@@ -1,13 +1,86 @@
-"""Notifier settings (env prefix RADAR_)."""
+"""Notifier settings (env prefix ``RADAR_``): which channels are on, and how hard to try."""
 
 from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator, model_validator
 
 from radar_common.settings import WorkerSettings
 
 
 class NotifierSettings(WorkerSettings):
+    """Each channel is enabled by setting its URL; several may be on at once."""
+
     service_name: str = "notifier"
     http_port: int = 8083
-    # Generic JSON webhook that receives every alert (optional).
+    slack_webhook_url: SecretStr | None = None
+    teams_webhook_url: SecretStr | None = None
+    # Generic JSON webhook, signed with Standard Webhooks headers when a secret is set.
     webhook_url: str | None = None
-    http_timeout_seconds: float = 10.0
+    webhook_signing_secret: SecretStr | None = None
+    # smtp://user:password@host:port (smtps:// for implicit TLS, ?starttls=true for STARTTLS).
+    smtp_url: SecretStr | None = None
+    smtp_from: str = "radar@localhost"
+    smtp_to: str = ""
+    routes_file: Path | None = None
+    http_timeout_seconds: float = Field(default=10.0, gt=0)
+    # In-handler tries per channel and delivery; after that the message is naked and redelivered.
+    send_attempts: int = Field(default=3, ge=1, le=20)
+    # A channel gives up for this delivery once this much time is spent (retries and waits).
+    send_budget_seconds: float = Field(default=20.0, gt=0)
+    backoff_base_seconds: float = Field(default=0.5, ge=0)
+    backoff_max_seconds: float = Field(default=8.0, ge=0)
+    # A pending notification whose lease ran out belongs to a process that died mid-send.
+    lease_seconds: float = Field(default=45.0, gt=0)
+    # Token buckets per destination, shared by every replica through PostgreSQL.
+    slack_rate_per_second: float = Field(default=1.0, gt=0)
+    slack_burst: int = Field(default=3, ge=1)
+    teams_rate_per_second: float = Field(default=4.0, gt=0)
+    teams_burst: int = Field(default=4, ge=1)
+    webhook_rate_per_second: float = Field(default=10.0, gt=0)
+    webhook_burst: int = Field(default=10, ge=1)
+    # Daily digests (routes with ``digest: true``) go out at this hour, UTC.
+    digest_hour_utc: int = Field(default=8, ge=0, le=23)
+    digest_poll_seconds: float = Field(default=60.0, gt=0)
+    smtp_rate_per_second: float = Field(default=2.0, gt=0)
+    smtp_burst: int = Field(default=5, ge=1)
+
+    @field_validator(
+        "slack_webhook_url",
+        "teams_webhook_url",
+        "webhook_url",
+        "webhook_signing_secret",
+        "smtp_url",
+        "routes_file",
+        mode="before",
+    )
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        # Charts and .env files often set a variable to "" to mean "off".
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @model_validator(mode="after")
+    def _budget_fits_in_lease(self) -> NotifierSettings:
+        # A send that outlives its lease could be claimed and repeated by another replica.
+        if self.send_budget_seconds + self.http_timeout_seconds >= self.lease_seconds:
+            raise ValueError(
+                "RADAR_LEASE_SECONDS must exceed RADAR_SEND_BUDGET_SECONDS + "
+                "RADAR_HTTP_TIMEOUT_SECONDS"
+            )
+        if self.smtp_url and not self.smtp_to.strip():
+            raise ValueError("RADAR_SMTP_URL is set but RADAR_SMTP_TO (recipients) is empty")
+        return self
+
+    def enabled_channels(self) -> list[str]:
+        """Channel names whose destination is configured, in a fixed order.
+
+        With none configured, alerts go to the log (``make run`` shows them in the terminal).
+        """
+        on = {
+            "slack": self.slack_webhook_url is not None,
+            "teams": self.teams_webhook_url is not None,
+            "webhook": bool(self.webhook_url),
+            "email": self.smtp_url is not None,
+        }
+        return [name for name, enabled in on.items() if enabled] or ["log"]

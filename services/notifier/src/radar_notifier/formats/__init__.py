@@ -1,0 +1,1 @@
+"""One module per channel format; each lays out the same :class:`~radar_notifier.alert.Alert`."""

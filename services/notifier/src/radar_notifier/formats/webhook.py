@@ -1,0 +1,27 @@
+"""The generic webhook body: the alert's summary plus the whole assessment as JSON."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from google.protobuf.json_format import MessageToDict
+
+from radar_common.contracts import Assessment
+from radar_notifier.alert import Alert
+from radar_notifier.formats.text import render_text
+
+
+def render_webhook(alert: Alert, assessment: Assessment) -> dict[str, Any]:
+    """``{"type": "radar.assessment", "data": {...assessment}, "alert": {...}}``."""
+    return {
+        "type": "radar.assessment",
+        "data": MessageToDict(assessment, preserving_proto_field_name=True),
+        "alert": {
+            "notification_id": alert.notification_key,
+            "title": alert.headline,
+            "severity": alert.severity,
+            "status_url": alert.status_url,
+            "trace_id": alert.trace_id,
+            "text": render_text(alert),
+        },
+    }
