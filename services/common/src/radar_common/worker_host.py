@@ -78,11 +78,7 @@ async def host_worker(
     async with contextlib.AsyncExitStack() as stack:
         bus = await connect_bus(settings, name)
         stack.push_async_callback(bus.close)
-        await bus.ensure_topology(
-            max_deliver=settings.max_deliver,
-            ack_wait_seconds=settings.ack_wait_seconds,
-            max_ack_pending=max(settings.fetch_batch, settings.concurrency) * 10,
-        )
+        await bus.ensure_topology(consumers=())
         tasks = await open_task_store(bus)
         pool: asyncpg.Pool | None = None
         if use_database:
@@ -91,6 +87,12 @@ async def host_worker(
             await migrate(pool)
         runtime = WorkerRuntime(settings=settings, bus=bus, tasks=tasks, pool=pool, stack=stack)
         stage = await build(runtime)
+        await bus.ensure_consumer(
+            stage.consumer,
+            max_deliver=settings.max_deliver,
+            ack_wait_seconds=settings.ack_wait_seconds,
+            max_ack_pending=max(settings.fetch_batch, settings.concurrency) * 10,
+        )
         worker = Worker(bus, stage, settings, tasks=tasks)
 
         async def nats_ok() -> bool:

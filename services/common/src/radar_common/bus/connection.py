@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Self
@@ -140,12 +140,22 @@ class Bus:
         await self.js.add_consumer(spec.stream, config)
 
     async def ensure_topology(
-        self, *, max_deliver: int = 5, ack_wait_seconds: float = 30.0, max_ack_pending: int = 1000
+        self,
+        *,
+        consumers: Iterable[ConsumerSpec] | None = None,
+        max_deliver: int = 5,
+        ack_wait_seconds: float = 30.0,
+        max_ack_pending: int = 1000,
     ) -> None:
-        """Create (or update to the declared config) every stream and durable consumer."""
+        """Create (or update to the declared config) every stream and the given consumers.
+
+        ``consumers=None`` means all of them (the bootstrap job, tests). A worker passes none
+        here and declares only its own consumer with its own settings, so the last replica to
+        start never rewrites another stage's consumer.
+        """
         for stream in self.topology.streams:
             await self.ensure_stream(stream)
-        for consumer in self.topology.consumers:
+        for consumer in self.topology.consumers if consumers is None else consumers:
             await self.ensure_consumer(
                 consumer,
                 max_deliver=max_deliver,
