@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import asyncpg
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import Match
 
 from radar_common import metrics
 from radar_common.db.pool import init_connection
@@ -19,7 +17,21 @@ from radar_common.tasks.store import ensure_bucket
 from radar_common.worker_host import connect_bus, open_task_store
 from radar_ingestion.acceptance import Acceptor
 from radar_ingestion.api.deps import AppState
-from radar_ingestion.api.routes import events, ops, tasks
+from radar_ingestion.api.routes import (
+    assessments,
+    catalog,
+    events,
+    mailgun,
+    notices,
+    ops,
+    postmark,
+    sendgrid,
+    ses,
+    tasks,
+)
+from radar_ingestion.auth import Authenticator
+from radar_ingestion.blobs import ensure_object_store
+from radar_ingestion.middleware import BodyLimit, HttpMetrics
 from radar_ingestion.problems import (
     Problem,
     http_handler,
@@ -27,6 +39,7 @@ from radar_ingestion.problems import (
     validation_handler,
 )
 from radar_ingestion.settings import IngestionSettings
+from radar_ingestion.sns import SnsVerifier
 
 DESCRIPTION = """
 Obsolescence Radar receives product discontinuance and change notices (PDN/PCN) from
@@ -37,16 +50,16 @@ Errors are `application/problem+json` documents with a stable `type`.
 """
 
 
-def _route_of(request: Request) -> str:
-    for route in request.app.router.routes:
-        match, _ = route.matches(request.scope)
-        if match is Match.FULL:
-            return str(getattr(route, "path", request.url.path))
-    return "unmatched"
-
-
 def create_app(settings: IngestionSettings) -> FastAPI:
-    """Build the ingestion API for these settings."""
+    """Build the ingestion API for these settings.
+
+    Raises:
+        ValueError: no credentials are configured and authentication is not disabled.
+    """
+    # Settings validate this too; checked again for settings built without validation.
+    if not (settings.key_list() or settings.webhook_secret or settings.auth_disabled):
+        raise ValueError("refusing to start: set RADAR_API_KEYS or RADAR_WEBHOOK_SECRET")
+    authenticator = Authenticator(settings.key_list(), settings.webhook_secret)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -59,18 +72,34 @@ def create_app(settings: IngestionSettings) -> FastAPI:
                 bus.topology.idempotency_bucket,
                 ttl_seconds=settings.idempotency_window_seconds,
             )
+            blobs = await ensure_object_store(
+                bus.js, bus.topology.object_store, ttl_seconds=settings.blob_retention_seconds
+            )
             acceptor = Acceptor(
-                bus, task_store, idempotency, publish_timeout=settings.publish_timeout_seconds
+                bus,
+                task_store,
+                idempotency,
+                blobs,
+                publish_timeout=settings.publish_timeout_seconds,
+                accept_timeout=settings.accept_timeout_seconds,
+                inline_max=settings.inline_max_bytes,
             )
             pool = await asyncpg.create_pool(
                 settings.database_url, min_size=0, max_size=10, init=init_connection
             )
             app.state.radar = AppState(
-                settings=settings, bus=bus, tasks=task_store, acceptor=acceptor, pool=pool
+                settings=settings,
+                bus=bus,
+                tasks=task_store,
+                acceptor=acceptor,
+                authenticator=authenticator,
+                pool=pool,
+                sns=SnsVerifier(settings.sns_host_pattern, allow_http=settings.sns_allow_http),
             )
             try:
                 yield
             finally:
+                await acceptor.settle()
                 await pool.close()
         finally:
             await bus.close()
@@ -80,29 +109,27 @@ def create_app(settings: IngestionSettings) -> FastAPI:
         version=VERSION,
         description=DESCRIPTION,
         lifespan=lifespan,
+        # One server span per request (W3C context from the headers); spans per dependency
+        # and serialization would cost more than the request's own work.
+        telemetry={"operation_spans": False, "metrics": False},
     )
     app.add_exception_handler(Problem, problem_handler)
     app.add_exception_handler(RequestValidationError, validation_handler)
     app.add_exception_handler(StarletteHTTPException, http_handler)
     app.include_router(events.router)
+    app.include_router(notices.router)
+    app.include_router(sendgrid.router)
+    app.include_router(mailgun.router)
+    app.include_router(postmark.router)
+    app.include_router(ses.router)
     app.include_router(tasks.router)
+    app.include_router(assessments.router)
+    app.include_router(catalog.router)
     app.include_router(ops.router)
     app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
     metrics.BUILD_INFO.labels("ingestion").info({"version": VERSION})
 
-    @app.middleware("http")
-    async def observe(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        started = time.perf_counter()
-        response = await call_next(request)
-        route = _route_of(request)
-        metrics.HTTP_REQUESTS.labels(
-            "ingestion", route, request.method, str(response.status_code)
-        ).inc()
-        metrics.HTTP_LATENCY.labels("ingestion", route, request.method).observe(
-            time.perf_counter() - started
-        )
-        return response
-
+    # The last added runs outermost: the metrics see every answer, the limit's 413 included.
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(HttpMetrics, service="ingestion")
     return app

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uvicorn
+from pydantic import ValidationError
 
 from radar_common.logs import configure_logging
 from radar_common.telemetry import configure_tracing
@@ -11,13 +12,12 @@ from radar_ingestion.settings import IngestionSettings
 
 
 def main() -> None:
-    settings = IngestionSettings()
+    try:
+        settings = IngestionSettings()
+    except ValidationError as exc:
+        raise SystemExit(f"refusing to start: {exc}") from exc
     configure_logging(settings.service_name, settings.log_level, json_lines=settings.log_json)
     configure_tracing(settings.service_name)
-    if not settings.key_list() and not settings.auth_disabled:
-        raise SystemExit(
-            "refusing to start: set RADAR_API_KEYS (or RADAR_AUTH_DISABLED=true for local use)"
-        )
     uvicorn.run(
         create_app(settings),
         host=settings.http_host,

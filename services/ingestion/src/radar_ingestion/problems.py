@@ -1,4 +1,9 @@
-"""Errors as RFC 9457 problem documents (application/problem+json) with stable types."""
+"""Errors as RFC 9457 problem documents (application/problem+json) with stable types.
+
+A 4xx tells a provider to stop retrying, and a stopped e-mail is lost for good; so a 4xx is
+answered only for what can never succeed, with the status each provider treats as final:
+Mailgun stops on 406 (any other answer is retried for hours), Postmark stops on 403.
+"""
 
 from __future__ import annotations
 
@@ -47,10 +52,39 @@ class Problem(Exception):
         )
 
 
-def unavailable(detail: str) -> Problem:
+# Status for "this delivery can never succeed" (malformed, reused token), per provider route.
+_REFUSAL_STATUS = {"/v1/ingest/mailgun": 406, "/v1/ingest/postmark": 403}
+
+
+def refusal_status(path: str, default: int) -> int:
+    """The status that makes the provider behind ``path`` stop retrying a hopeless delivery."""
+    return _REFUSAL_STATUS.get(path, default)
+
+
+def unavailable(detail: str, *, retry_after: int = 5) -> Problem:
     """503 + Retry-After: the event is not stored; senders should retry."""
     return Problem(
-        503, "unavailable", "Cannot store the event right now", detail, headers={"Retry-After": "5"}
+        503,
+        "unavailable",
+        "Cannot store the event right now",
+        detail,
+        headers={"Retry-After": str(retry_after)},
+    )
+
+
+def malformed(request: Request, detail: str, *, status: int = 400) -> Problem:
+    """A delivery that can never be accepted as sent."""
+    return Problem(
+        refusal_status(request.url.path, status), "malformed", "Malformed delivery", detail
+    )
+
+
+def unsupported_media_type(request: Request, expected: str) -> Problem:
+    return Problem(
+        refusal_status(request.url.path, 415),
+        "unsupported-media-type",
+        "Unsupported media type",
+        f"Send {expected}; got {request.headers.get('content-type') or 'no Content-Type'}.",
     )
 
 
@@ -65,16 +99,21 @@ async def validation_handler(request: Request, exc: Exception) -> JSONResponse:
         {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
         for e in exc.errors()
     ]
-    return Problem(422, "validation", "The request is not valid", errors=errors).response(
+    status = refusal_status(request.url.path, 422)
+    return Problem(status, "validation", "The request is not valid", errors=errors).response(
         request.url.path
     )
 
 
 async def http_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    slug = {401: "unauthorized", 404: "not-found", 405: "method-not-allowed"}.get(
-        exc.status_code, "http-error"
-    )
+    slug = {
+        400: "malformed",
+        401: "unauthorized",
+        404: "not-found",
+        405: "method-not-allowed",
+        415: "unsupported-media-type",
+    }.get(exc.status_code, "http-error")
     return Problem(
         exc.status_code, slug, str(exc.detail), headers=dict(exc.headers or {})
     ).response(request.url.path)

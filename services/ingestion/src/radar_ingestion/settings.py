@@ -1,22 +1,61 @@
-"""Ingestion settings (env prefix RADAR_)."""
+"""Ingestion settings (env prefix RADAR_).
+
+The settings refuse to build with no way to authenticate callers (no API key and no webhook
+secret) unless ``RADAR_AUTH_DISABLED=true`` says so explicitly: an open ingestion door is never
+the result of a forgotten variable.
+"""
 
 from __future__ import annotations
 
-from pydantic import Field
+from typing import Self
+
+from pydantic import Field, model_validator
 
 from radar_common.settings import RadarSettings
+
+# SNS signs with a certificate served from its regional endpoint, e.g. sns.eu-west-1.amazonaws.com.
+SNS_CERT_HOST_PATTERN = r"^sns\.[a-z0-9-]+\.amazonaws\.com(\.cn)?$"
 
 
 class IngestionSettings(RadarSettings):
     service_name: str = "ingestion"
     http_port: int = 8080
-    # Comma-separated API keys; callers send `Authorization: Bearer <key>` or `X-API-Key`.
+    # Comma-separated API keys; callers send `Authorization: Bearer <key>`, `X-API-Key: <key>`
+    # or HTTP basic auth with the key as password (providers that only take a URL).
     api_keys: str = ""
+    # Standard Webhooks secret (`whsec_<base64>`); JSON endpoints accept a valid signature.
+    webhook_secret: str = ""
+    # Mailgun's HTTP webhook signing key: POST /v1/ingest/mailgun verifies every signature.
+    mailgun_signing_key: str = ""
     auth_disabled: bool = False
     idempotency_window_seconds: float = Field(default=7 * 24 * 3600, gt=0)
     publish_timeout_seconds: float = Field(default=2.0, gt=0)
+    # The whole acceptance (idempotency marker, task, publish) must finish within this, or the
+    # caller gets 503: webhook senders give up after about 10 s.
+    accept_timeout_seconds: float = Field(default=5.0, gt=0)
     task_retention_seconds: float = Field(default=30 * 24 * 3600, gt=0)
     max_body_bytes: int = Field(default=30 * 1024 * 1024, gt=0)
+    # Bodies and attachments above this travel through the JetStream Object Store by name
+    # (the default max_payload of a JetStream message is 1 MB).
+    inline_max_bytes: int = Field(default=512 * 1024, gt=0)
+    # How long a stored blob is kept; at least as long as the raw events stream keeps messages.
+    blob_retention_seconds: float = Field(default=14 * 24 * 3600, gt=0)
+    # Mailgun and Standard Webhooks timestamps older (or newer) than this are refused.
+    signature_tolerance_seconds: float = Field(default=300, gt=0)
+    # Hosts SNS signing certificates and SubscribeURLs may come from (https only).
+    sns_host_pattern: str = SNS_CERT_HOST_PATTERN
+    # Test-only: also allow plain http and any port for SNS URLs (a loopback test server).
+    sns_allow_http: bool = False
+    retry_after_seconds: int = Field(default=5, ge=1)
+
+    @model_validator(mode="after")
+    def _refuse_open_door(self) -> Self:
+        if not (self.key_list() or self.webhook_secret or self.auth_disabled):
+            raise ValueError(
+                "no credentials configured: set RADAR_API_KEYS or RADAR_WEBHOOK_SECRET "
+                "(or RADAR_AUTH_DISABLED=true to run without authentication on purpose)"
+            )
+        return self
 
     def key_list(self) -> list[str]:
         return [k.strip() for k in self.api_keys.split(",") if k.strip()]

@@ -2,85 +2,45 @@
 
 from __future__ import annotations
 
-import json
+from fastapi import APIRouter, Request, Response, status
 
-from fastapi import APIRouter, Header, Request, Response, status
-from opentelemetry import trace
-
-from radar_common import metrics
-from radar_common.bus.connection import PublishError
 from radar_common.contracts import RawEvent
-from radar_common.logs import current_task_id, current_trace_id
-from radar_common.telemetry import context_with_trace_id, extract_context, is_trace_id, trace_id_hex
-from radar_ingestion.acceptance import body_digest
-from radar_ingestion.api.deps import AuthDep, StateDep
-from radar_ingestion.problems import Problem, unavailable
+from radar_common.telemetry import is_trace_id
+from radar_ingestion.api.deps import SENDER_AUTH, StateDep
+from radar_ingestion.api.intake import ACCEPTED_RESPONSES, accept_event, idempotency_key
+from radar_ingestion.api.media import JsonBody, compact_json
+from radar_ingestion.problems import Problem
 from radar_ingestion.schemas import IngestEvent, TaskAccepted
 
-router = APIRouter(prefix="/v1", tags=["events"], dependencies=[AuthDep])
-_tracer = trace.get_tracer(__name__)
-REPLAY_HEADER = "Idempotent-Replayed"
+router = APIRouter(prefix="/v1", tags=["events"], dependencies=[*SENDER_AUTH, JsonBody])
 
 
 @router.post(
     "/events/ingest",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=TaskAccepted,
-    responses={
-        401: {"description": "Missing or invalid credentials"},
-        422: {"description": "Malformed event"},
-        503: {"description": "Cannot store the event now; retry after Retry-After seconds"},
-    },
+    responses=ACCEPTED_RESPONSES,
     summary="Accept a notice from any platform",
 )
 async def ingest_event(
-    body: IngestEvent,
-    request: Request,
-    response: Response,
-    state: StateDep,
-    idempotency_key: str | None = Header(default=None, alias="Idempotency-Key"),
+    body: IngestEvent, request: Request, response: Response, state: StateDep
 ) -> TaskAccepted:
     """Store the event durably and answer with the task to follow.
 
-    The answer comes only after JetStream acknowledged the event. A repeat of the same
-    idempotency key (header, then body field, else a hash of the body) answers the first task.
+    The answer comes only after JetStream acknowledged the event. The idempotency key is the
+    `Idempotency-Key` header, else `idempotency_key`, else `webhook-id`, else a hash of the
+    event; a repeat answers the first task with `Idempotent-Replayed: true`. Fields beyond the
+    schema are kept (in `metadata["extra_fields"]`), never rejected.
     """
     if body.trace_id and not is_trace_id(body.trace_id):
         raise Problem(422, "validation", "trace_id must be 32 lowercase hex characters")
-    payload = body.model_dump(mode="json")
-    raw_data = payload.pop("raw_data")
-    payload_json = json.dumps(raw_data, sort_keys=True, separators=(",", ":"))
-    key = idempotency_key or body.idempotency_key or body_digest(body.source, payload_json)
-    parent = (
-        context_with_trace_id(body.trace_id)
-        if body.trace_id
-        else extract_context(dict(request.headers))
+    event = RawEvent(
+        source=body.source,
+        format="canonical",
+        payload_json=compact_json(body.raw_data),
+        content_type="application/json",
     )
-    with _tracer.start_as_current_span(
-        "ingest event", context=parent, kind=trace.SpanKind.SERVER
-    ) as span:
-        trace_id = trace_id_hex(span)
-        current_trace_id.set(trace_id)
-        event = RawEvent(
-            source=body.source,
-            format="canonical",
-            payload_json=payload_json,
-            content_type="application/json",
-        )
-        extras = {k: v for k, v in payload.items() if k not in IngestEvent.model_fields}
-        if extras:
-            event.metadata["extra_fields"] = json.dumps(extras, sort_keys=True)
-        try:
-            accepted = await state.acceptor.accept(event, key, trace_id)
-        except PublishError as exc:
-            metrics.EVENTS_REFUSED.labels("canonical", "unavailable").inc()
-            raise unavailable(str(exc)) from exc
-    current_task_id.set(accepted.task_id)
-    if accepted.replay:
-        response.headers[REPLAY_HEADER] = "true"
-        metrics.EVENTS_ACCEPTED.labels("canonical", "true").inc()
-    return TaskAccepted(
-        task_id=accepted.task_id,
-        trace_id=accepted.trace_id,
-        status_url=f"{state.settings.public_url.rstrip('/')}/v1/tasks/{accepted.task_id}",
-    )
+    if body.model_extra:
+        event.metadata["extra_fields"] = compact_json(body.model_extra)
+    key = idempotency_key(request, body.idempotency_key, request.headers.get("webhook-id"))
+    return await accept_event(state, request, response, event, key, trace_id=body.trace_id)

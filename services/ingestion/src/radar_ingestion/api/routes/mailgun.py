@@ -1,0 +1,107 @@
+"""POST /v1/ingest/mailgun — Mailgun route forwarding, signature verified, tokens used once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request, Response, status
+
+from radar_common.contracts import RawEvent
+from radar_ingestion.api.deps import AUTH_SCHEMES, StateDep, require_api_key
+from radar_ingestion.api.forms import read_form
+from radar_ingestion.api.intake import ACCEPTED_RESPONSES, accept_event, idempotency_key
+from radar_ingestion.api.media import FormBody, compact_json
+from radar_ingestion.auth import SignatureError, StaleSignature, verify_mailgun
+from radar_ingestion.problems import Problem
+from radar_ingestion.schemas import TaskAccepted
+
+# The schemes are listed for the OpenAPI document; the handler checks credentials itself.
+router = APIRouter(prefix="/v1/ingest", tags=["email"], dependencies=[FormBody, *AUTH_SCHEMES])
+
+_OPENAPI: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["timestamp", "token", "signature"],
+                    "properties": {
+                        "timestamp": {"type": "string"},
+                        "token": {"type": "string"},
+                        "signature": {"type": "string", "description": "hex HMAC-SHA256"},
+                        "sender": {"type": "string"},
+                        "recipient": {"type": "string"},
+                        "subject": {"type": "string"},
+                        "body-plain": {"type": "string"},
+                        "message-headers": {"type": "string", "description": "JSON list"},
+                        "attachment-count": {"type": "string"},
+                        "attachment-1": {"type": "string", "format": "binary"},
+                    },
+                },
+            },
+            "application/x-www-form-urlencoded": {
+                "example": {
+                    "timestamp": "1767225600",
+                    "token": "c8a1f0b9d7e64a1f8e0c2b3a4d5e6f70a1b2c3d4e5f6a7b8c9",
+                    "signature": "<hex HMAC-SHA256 of timestamp+token>",
+                    "sender": "pcn@example-semi.com",
+                    "recipient": "pdn@radar.example.com",
+                    "subject": "PDN EX-2026-031",
+                    "body-plain": "Last Time Buy Date: 03-Sep-2026",
+                }
+            },
+        },
+    }
+}
+
+
+@router.post(
+    "/mailgun",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=TaskAccepted,
+    responses={
+        **ACCEPTED_RESPONSES,
+        406: {"description": "Can never succeed (stale timestamp, reused token, malformed)"},
+    },
+    openapi_extra=_OPENAPI,
+    summary="Mailgun route forward",
+)
+async def ingest_mailgun(request: Request, response: Response, state: StateDep) -> TaskAccepted:
+    """Mailgun forwards each matching e-mail as a form (urlencoded, or multipart with files).
+
+    With `RADAR_MAILGUN_SIGNING_KEY` set, the signature is the credential: hex HMAC-SHA256 of
+    `timestamp + token`; a timestamp more than 5 minutes away is refused, and the token is the
+    idempotency key, so a token replayed with other content is refused (406, where Mailgun
+    stops retrying). Without a signing key the request needs an API key (basic auth in the URL).
+    """
+    settings = state.settings
+    form = await read_form(request, max_bytes=settings.max_body_bytes)
+    fields = form.fields
+    if settings.mailgun_signing_key:
+        try:
+            verify_mailgun(
+                settings.mailgun_signing_key,
+                fields.get("timestamp", ""),
+                fields.get("token", ""),
+                fields.get("signature", ""),
+                tolerance=settings.signature_tolerance_seconds,
+            )
+        except StaleSignature as exc:
+            raise Problem(406, "signature-expired", "Signature too old", str(exc)) from exc
+        except SignatureError as exc:
+            # 401, not 406: a wrong signing key may be fixed while Mailgun is still retrying.
+            raise Problem(401, "invalid-signature", "Invalid Mailgun signature", str(exc)) from exc
+    else:
+        await require_api_key(request, state)
+    event = RawEvent(
+        source="mailgun",
+        format="mailgun",
+        payload_json=compact_json(fields),
+        content_type="application/json",
+    )
+    for _, att in form.files:
+        event.attachments.append(att)
+    token = fields.get("token")
+    key = idempotency_key(request, f"mailgun:{token}" if token else None)
+    return await accept_event(state, request, response, event, key)

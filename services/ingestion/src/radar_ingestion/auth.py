@@ -1,0 +1,108 @@
+"""Who may deliver: API keys, Standard Webhooks signatures and Mailgun signatures.
+
+Every secret is compared in constant time, and every configured key is compared (no early
+exit), so neither the position of a key in the list nor a matching prefix shows in the timing.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import time
+from collections.abc import Mapping
+
+from standardwebhooks.webhooks import Webhook
+
+WEBHOOK_HEADERS = ("webhook-id", "webhook-timestamp", "webhook-signature")
+
+
+class SignatureError(ValueError):
+    """A signature is missing, wrong or outside its time window."""
+
+
+class StaleSignature(SignatureError):
+    """A correctly signed request whose timestamp is outside the allowed window."""
+
+
+class Authenticator:
+    """Checks the credentials of one request against the configured secrets."""
+
+    def __init__(self, api_keys: list[str], webhook_secret: str = "") -> None:
+        self._keys = [key.encode() for key in api_keys]
+        self._webhook = Webhook(webhook_secret) if webhook_secret else None
+
+    @property
+    def accepts_signatures(self) -> bool:
+        return self._webhook is not None
+
+    def key_ok(self, offered: str | None) -> bool:
+        """True when ``offered`` is one of the configured API keys."""
+        if not offered:
+            return False
+        candidate = offered.encode()
+        matched = False
+        for key in self._keys:
+            matched |= hmac.compare_digest(candidate, key)
+        return matched
+
+    def verify_webhook(self, body: bytes, headers: Mapping[str, str]) -> None:
+        """Verify a Standard Webhooks signature (any of several `v1,` entries; 5-minute window).
+
+        Raises:
+            SignatureError: no secret configured, headers missing, stale, or no signature matches.
+        """
+        if self._webhook is None:
+            raise SignatureError("webhook signatures are not configured")
+        try:
+            self._webhook.verify(body, dict(headers), json_parse=False)
+        except Exception as exc:  # the library raises several types for malformed headers
+            raise SignatureError(str(exc) or "invalid webhook signature") from exc
+
+
+def offered_key(headers: Mapping[str, str]) -> str | None:
+    """The API key a request offers: Bearer token, `X-API-Key`, or basic-auth password."""
+    header_key = headers.get("x-api-key")
+    if header_key:
+        return header_key
+    authorization = headers.get("authorization", "")
+    scheme, _, value = authorization.partition(" ")
+    scheme = scheme.lower()
+    if scheme == "bearer":
+        return value.strip() or None
+    if scheme == "basic":
+        try:
+            decoded = base64.b64decode(value.strip(), validate=True).decode()
+        except (binascii.Error, UnicodeDecodeError):
+            return None
+        user, _, password = decoded.partition(":")
+        # Providers take `https://user:key@host/...`; a lone `key@host` arrives as the user.
+        return password or user or None
+    return None
+
+
+def has_webhook_signature(headers: Mapping[str, str]) -> bool:
+    return all(headers.get(name) for name in WEBHOOK_HEADERS)
+
+
+def verify_mailgun(
+    signing_key: str, timestamp: str, token: str, signature: str, *, tolerance: float
+) -> None:
+    """Verify Mailgun's `signature` = hex HMAC-SHA256(signing key, timestamp + token).
+
+    Raises:
+        SignatureError: the signature does not match.
+        StaleSignature: the timestamp is outside ``tolerance`` seconds from now.
+    """
+    expected = hmac.new(
+        signing_key.encode(), (timestamp + token).encode(), hashlib.sha256
+    ).hexdigest()
+    if not hmac.compare_digest(expected.encode(), signature.strip().lower().encode()):
+        raise SignatureError("the Mailgun signature does not match")
+    try:
+        age = time.time() - float(timestamp)
+    except ValueError as exc:
+        raise StaleSignature("the Mailgun timestamp is not a number") from exc
+    if abs(age) > tolerance:
+        raise StaleSignature(f"the Mailgun timestamp is {age:.0f} s away from now")
