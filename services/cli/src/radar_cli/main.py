@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from radar_cli.commands import dev, dlq, status
+from radar_cli.commands import catalog, dev, dlq, status, task
 
 app = typer.Typer(
     name="radar",
@@ -20,5 +20,7 @@ def radar() -> None:
 
 
 app.command("dev")(dev.dev)
+app.command("import")(catalog.import_dir)
 app.add_typer(dlq.app, name="dlq")
 app.command("status")(status.status)
+app.add_typer(task.app, name="task")
