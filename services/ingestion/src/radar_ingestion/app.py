@@ -11,10 +11,12 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from radar_common import metrics
+from radar_common.bus.lag import backlog_gauges
 from radar_common.db.pool import init_connection
 from radar_common.service import VERSION, metrics_endpoint
+from radar_common.tasks import TaskStore
 from radar_common.tasks.store import ensure_bucket
-from radar_common.worker_host import connect_bus, open_task_store
+from radar_common.worker_host import connect_bus
 from radar_ingestion.acceptance import Acceptor
 from radar_ingestion.api.deps import AppState
 from radar_ingestion.api.routes import (
@@ -65,8 +67,13 @@ def create_app(settings: IngestionSettings) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         bus = await connect_bus(settings, settings.service_name)
         try:
-            await bus.ensure_topology()
-            task_store = await open_task_store(bus)
+            # Streams only: each worker declares its own consumer with its own settings.
+            await bus.ensure_topology(consumers=())
+            task_store = await TaskStore.open(
+                bus.js,
+                bus.topology.tasks_bucket,
+                retention_seconds=settings.task_retention_seconds,
+            )
             idempotency = await ensure_bucket(
                 bus.js,
                 bus.topology.idempotency_bucket,
@@ -97,7 +104,8 @@ def create_app(settings: IngestionSettings) -> FastAPI:
                 sns=SnsVerifier(settings.sns_host_pattern, allow_http=settings.sns_allow_http),
             )
             try:
-                yield
+                async with backlog_gauges(bus.js, bus.topology):
+                    yield
             finally:
                 await acceptor.settle()
                 await pool.close()
