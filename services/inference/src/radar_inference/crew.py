@@ -31,12 +31,13 @@ from radar_inference.settings import InferenceSettings
 log = logging.getLogger(__name__)
 ENGINE_CREW = "crew"
 ENGINE_FALLBACK = "rules-fallback"
-# Nothing leaves the machine: no CrewAI telemetry, no trace upload, no OpenTelemetry export.
+# Nothing leaves the machine: no CrewAI telemetry, no trace upload. OTEL_SDK_DISABLED is not
+# set here: it would also switch off this process's own tracing (the service's spans), and
+# CREWAI_DISABLE_TELEMETRY alone is crewai's documented opt-out.
 _OFFLINE_ENV = {
     "CREWAI_DISABLE_TELEMETRY": "true",
     "CREWAI_DISABLE_TRACKING": "true",
     "CREWAI_TRACING_ENABLED": "false",
-    "OTEL_SDK_DISABLED": "true",
 }
 _import_lock = threading.Lock()
 Heartbeat = Callable[[], Awaitable[None]]
