@@ -4,20 +4,70 @@ from __future__ import annotations
 
 import asyncio
 
+import httpx
+
 from radar_common.bus.worker import Stage
 from radar_common.contracts import NormalizedNotice, RawEvent
 from radar_common.service import run_main
 from radar_common.worker_host import WorkerRuntime, host_worker
+from radar_normalizer.catalog import CatalogSnapshot
 from radar_normalizer.handler import normalizer_stage
+from radar_normalizer.llm import LlmExtractor
+from radar_normalizer.objects import object_store_fetcher
 from radar_normalizer.settings import NormalizerSettings
 
 
+def llm_extractor(settings: NormalizerSettings, client: httpx.AsyncClient) -> LlmExtractor | None:
+    """The LLM pass when a model is configured, else None (rules only)."""
+    if not (settings.llm_model and settings.llm_base_url):
+        return None
+    return LlmExtractor(
+        client,
+        base_url=settings.llm_base_url,
+        model=settings.llm_model,
+        api_key=settings.llm_api_key.get_secret_value(),
+        timeout=settings.llm_call_timeout_seconds,
+    )
+
+
 async def build(runtime: WorkerRuntime) -> Stage[RawEvent, NormalizedNotice]:
-    return normalizer_stage(runtime.bus.topology)
+    settings = runtime.settings
+    if not isinstance(settings, NormalizerSettings):
+        settings = NormalizerSettings()
+    llm = None
+    if settings.llm_model and settings.llm_base_url:
+        client = httpx.AsyncClient()
+        runtime.stack.push_async_callback(client.aclose)
+        llm = llm_extractor(settings, client)
+    catalog = await catalog_snapshot(runtime, settings)
+    return normalizer_stage(
+        runtime.bus.topology,
+        known_parts=catalog,
+        fetch=object_store_fetcher(runtime.bus),
+        llm=llm,
+    )
+
+
+async def catalog_snapshot(
+    runtime: WorkerRuntime, settings: NormalizerSettings
+) -> CatalogSnapshot | None:
+    """The catalog's parts, kept fresh in the background, when catalog matching is on."""
+    if not settings.catalog_match or runtime.pool is None:
+        return None
+    catalog = CatalogSnapshot(runtime.pool)
+    stop = asyncio.Event()
+    task = asyncio.create_task(catalog.keep_fresh(settings.catalog_refresh_seconds, stop))
+
+    async def close() -> None:
+        stop.set()
+        await task
+
+    runtime.stack.push_async_callback(close)
+    return catalog
 
 
 async def serve(settings: NormalizerSettings, stop: asyncio.Event) -> None:
-    await host_worker(settings, build, stop)
+    await host_worker(settings, build, stop, use_database=settings.catalog_match)
 
 
 def main() -> None:

@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
+from pydantic import Field, SecretStr
+
 from radar_common.settings import WorkerSettings
 
 
 class NormalizerSettings(WorkerSettings):
     service_name: str = "normalizer"
     http_port: int = 8081
+    # Optional LLM pass for notices the rules cannot read (same variables as the inference
+    # crew); empty model = rules only.
+    llm_model: str = ""
+    llm_base_url: str = ""
+    llm_api_key: SecretStr = SecretStr("not-needed")
+    llm_call_timeout_seconds: float = Field(default=20.0, gt=0)
+    # Confirm extracted parts against the catalog's `parts` table (needs RADAR_DATABASE_URL);
+    # off by default so that the normalizer runs without PostgreSQL.
+    catalog_match: bool = False
+    catalog_refresh_seconds: float = Field(default=300.0, gt=0)

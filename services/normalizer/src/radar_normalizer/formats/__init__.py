@@ -1,0 +1,1 @@
+"""Readers of each input format: e-mail providers, documents, smartPCN, platform JSON."""

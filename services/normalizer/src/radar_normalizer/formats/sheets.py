@@ -1,0 +1,77 @@
+"""CSV and XLSX attachments listing parts, rendered as ``|``-joined rows."""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import zipfile
+
+from openpyxl import load_workbook
+
+from radar_normalizer.sources import CELL, TextSource
+
+log = logging.getLogger(__name__)
+
+MAX_ROWS = 5000
+MAX_SHEETS = 10
+MAX_XLSX_BYTES = 10_000_000
+MAX_XLSX_UNZIPPED = 100_000_000
+
+
+def csv_source(text: str, name: str) -> TextSource:
+    """A CSV (comma, semicolon or tab separated) as table rows."""
+    sample = text[:4096]
+    try:
+        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    rows = []
+    reader = csv.reader(io.StringIO(text.replace("\r\n", "\n").replace("\r", "\n")), dialect)
+    try:
+        for i, row in enumerate(reader):
+            if i >= MAX_ROWS:
+                break
+            rows.append(CELL.join(cell.replace("|", "/").strip() for cell in row))
+    except csv.Error as exc:  # keep the rows read before the damage
+        log.warning("CSV %s damaged after %d rows: %s", name, len(rows), exc)
+    return TextSource(f"attachment:{name}", "\n".join(rows))
+
+
+def xlsx_sources(data: bytes, name: str) -> list[TextSource]:
+    """Each sheet of a workbook as table rows (values, not formulas)."""
+    if len(data) > MAX_XLSX_BYTES:
+        return []
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            if sum(i.file_size for i in archive.infolist()) > MAX_XLSX_UNZIPPED:
+                log.warning("XLSX %s skipped: expands too much", name)
+                return []
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:
+        log.warning("XLSX %s unreadable: %r", name, exc)
+        return []
+    out = []
+    try:
+        for sheet in book.worksheets[:MAX_SHEETS]:
+            rows = []
+            for i, row in enumerate(sheet.iter_rows(values_only=True)):
+                if i >= MAX_ROWS:
+                    break
+                cells = [_cell(v).replace("|", "/") for v in row]
+                while cells and not cells[-1]:
+                    cells.pop()
+                if any(cells):
+                    rows.append(CELL.join(cells))
+            out.append(TextSource(f"attachment:{name}#sheet={sheet.title}", "\n".join(rows)))
+    finally:
+        book.close()
+    return out
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if hasattr(value, "isoformat"):
+        return str(value.isoformat())[:10]
+    return str(value).strip()
