@@ -132,3 +132,25 @@ def render_with(sets: Iterable[str] = (), values: Iterable[str] = ()) -> Rendere
 def env_of(container: Mapping[str, Any]) -> dict[str, Any]:
     """name -> value (or valueFrom) of a container's env."""
     return {e["name"]: e.get("value", e.get("valueFrom")) for e in container.get("env", [])}
+
+
+def variables_of(rendered: Rendered, kind: str, name: str) -> dict[str, str | None]:
+    """Every variable one workload's container receives: name -> value.
+
+    Merged as the kubelet does (envFrom sources in order, then ``env`` over them). Values from a
+    Secret the chart does not render (existingSecret, refs) are None: only the name is known.
+    """
+    (container,) = rendered.get(kind, name)["spec"]["template"]["spec"]["containers"]
+    found: dict[str, str | None] = {}
+    for source in container.get("envFrom", []):
+        if "configMapRef" in source:
+            data = rendered.get("ConfigMap", source["configMapRef"]["name"]).get("data") or {}
+            found.update({k: str(v) for k, v in data.items()})
+        elif "secretRef" in source:
+            secret_name = source["secretRef"]["name"]
+            if secret_name in rendered.names("Secret"):
+                secret = rendered.get("Secret", secret_name).get("stringData") or {}
+                found.update({k: str(v) for k, v in secret.items()})
+    for entry in container.get("env", []):
+        found[entry["name"]] = entry.get("value") if "valueFrom" not in entry else None
+    return found

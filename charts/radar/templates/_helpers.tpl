@@ -105,6 +105,8 @@ bootstrap: {RADAR_DATABASE_URL: true}
 {{- define "radar.secretEnvVars" -}}
 {{- $root := .root -}}
 {{- $vars := index (include "radar.secretEnv" . | fromYaml) .service -}}
+{{- $llm := (index $root.Values .service | default dict).llm | default dict -}}
+{{- if and (eq .service "normalizer") $llm.enabled }}{{ $_ := set $vars "RADAR_LLM_API_KEY" false }}{{ end -}}
 {{- range $var := keys $vars | sortAlpha }}
 {{- $required := index $vars $var }}
 {{- $ref := index $root.Values.secrets.refs $var | default dict }}
@@ -149,16 +151,65 @@ RADAR_HTTP_PORT: {{ .Values.defaults.containerPort | quote }}
 RADAR_LOG_LEVEL: {{ .Values.config.logLevel | quote }}
 RADAR_LOG_JSON: {{ .Values.config.logJson | toString | quote }}
 RADAR_PUBLIC_URL: {{ .Values.config.publicUrl | default (printf "http://%s-ingestion.%s.svc:%v" (include "radar.fullname" .) .Release.Namespace .Values.ingestion.service.port) | quote }}
-{{- with .Values.config.llm.model }}
-RADAR_LLM_MODEL: {{ . | quote }}
-{{- end }}
-{{- with .Values.config.llm.baseUrl }}
-RADAR_LLM_BASE_URL: {{ . | quote }}
-{{- end }}
 {{- with .Values.config.otlpEndpoint }}
 OTEL_EXPORTER_OTLP_ENDPOINT: {{ . | quote }}
 {{- end }}
 {{- range $k, $v := .Values.config.extraEnv }}
-{{ $k }}: {{ $v | toString | quote }}
+{{ $k }}: {{ include "radar.envString" $v | quote }}
+{{- end }}
+{{- end -}}
+
+{{/* A value as an env string. YAML numbers reach templates as float64, and toString would
+     write 31457280 as "3.145728e+07", which an int setting refuses: whole numbers print bare. */}}
+{{- define "radar.envString" -}}
+{{- if and (kindIs "float64" .) (eq . (float64 (int64 .))) -}}
+{{- int64 . -}}
+{{- else -}}
+{{- toString . -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Where the notifier reads its routing table (RADAR_ROUTES_FILE). */}}
+{{- define "radar.routesDir" -}}/etc/radar/routes{{- end -}}
+
+{{/* The notifier's routing source: (dict "name" <ConfigMap> "key" <key>), or {} when none. */}}
+{{- define "radar.routesSource" -}}
+{{- $routing := .Values.notifier.routing | default dict -}}
+{{- if $routing.existingConfigMap -}}
+{{- toYaml (dict "name" $routing.existingConfigMap "key" ($routing.key | default "routes.yaml")) -}}
+{{- else if $routing.table -}}
+{{- toYaml (dict "name" (printf "%s-notifier-routes" (include "radar.fullname" .)) "key" "routes.yaml") -}}
+{{- else -}}
+{{- toYaml dict -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Settings of one service (its <release>-<service>-config ConfigMap):
+     (dict "root" $ "service" "x" "values" <merged service values>).
+     `settings` keys are the settings' names in camelCase (stepTimeoutSeconds ->
+     RADAR_STEP_TIMEOUT_SECONDS). Null and empty values are left out, so the service keeps its
+     own default: "" is not "unset" for every setting (RADAR_SMTP_FROM, numbers). */}}
+{{- define "radar.serviceConfig" -}}
+{{- $root := .root -}}
+{{- $v := .values -}}
+{{- range $k, $val := $v.settings | default dict }}
+{{- if not (or (kindIs "invalid" $val) (and (kindIs "string" $val) (eq (trim $val) ""))) }}
+RADAR_{{ $k | snakecase | upper }}: {{ include "radar.envString" $val | quote }}
+{{- end }}
+{{- end }}
+{{- /* One OpenAI-compatible endpoint (config.llm) for the services that use one; a service's
+       own llm.model/baseUrl win. The normalizer's pass is opt-in (normalizer.llm.enabled). */}}
+{{- if and $v.llm $v.llm.enabled }}
+{{- with $v.llm.model | default $root.Values.config.llm.model }}
+RADAR_LLM_MODEL: {{ . | quote }}
+{{- end }}
+{{- with $v.llm.baseUrl | default $root.Values.config.llm.baseUrl }}
+RADAR_LLM_BASE_URL: {{ . | quote }}
+{{- end }}
+{{- end }}
+{{- if eq .service "notifier" }}
+{{- if include "radar.routesSource" $root | fromYaml }}
+RADAR_ROUTES_FILE: {{ printf "%s/routes.yaml" (include "radar.routesDir" $root) | quote }}
+{{- end }}
 {{- end }}
 {{- end -}}
