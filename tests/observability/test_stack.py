@@ -188,10 +188,14 @@ def test_one_trace_follows_a_notice_from_webhook_to_the_alert(observed: Observed
     trace_id = accepted["trace_id"]
 
     def complete(spans: list[ReceivedSpan]) -> bool:
+        # Each process exports on its own schedule: wait for every service's spans, the
+        # ingestion root included, not only for the last stage's.
         mine = [s for s in spans if s.trace_id == trace_id]
-        return all(
-            any(s.kind == SPAN_KIND_CONSUMER for s in _in(mine, w)) for w in WORKERS
-        ) and any(s.scope.endswith("httpx") for s in _in(mine, "notifier"))
+        return (
+            all(any(s.kind == SPAN_KIND_CONSUMER for s in _in(mine, w)) for w in WORKERS)
+            and any(s.scope.endswith("httpx") for s in _in(mine, "notifier"))
+            and any(s.kind == SPAN_KIND_SERVER for s in _in(mine, "ingestion"))
+        )
 
     observed.otlp.wait_for(complete)
     spans = observed.otlp.trace(trace_id)
@@ -236,8 +240,9 @@ def test_a_caller_traceparent_is_continued(observed: Observed) -> None:
     )
     assert accepted["trace_id"] == caller_trace
     spans = observed.otlp.wait_for(
-        lambda all_spans: any(
-            s.trace_id == caller_trace and s.service == "notifier" for s in all_spans
+        lambda all_spans: (
+            {"ingestion", "notifier"}
+            <= {s.service for s in all_spans if s.trace_id == caller_trace}
         )
     )
     mine = [s for s in spans if s.trace_id == caller_trace]

@@ -1,0 +1,146 @@
+"""End to end: from the 202 to the alert at the receiver, through the four real services.
+
+Two loads per configuration (one replica of each worker, then two):
+- closed loop: ``--events`` notices as fast as ``--concurrency`` clients can post; events/s is
+  counted from the first POST to the last alert received;
+- open loop: each of ``--rates`` notices per second for ``--seconds``; latency per notice is alert
+  arrival minus POST start (p50/p99).
+Targets (issue 10): >= 200 events/s on 2 cores; p50 < 150 ms at 50 events/s.
+
+    .venv/bin/python bench/pipeline_bench.py [--events 1000] [--rates 50 10] [--seconds 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import time
+import uuid
+from typing import Any
+
+import httpx
+from machine import percentile, table, write
+from testbed import API_KEY, Testbed
+
+
+def _body(run: str, i: int) -> dict[str, Any]:
+    return {
+        "source": "siliconexpert",
+        "raw_data": {
+            "mpn": f"B{run.upper()}{i:06d}",
+            "manufacturer": "TI",
+            "lifecycle_status": "EOL",
+        },
+    }
+
+
+async def _post(client: httpx.AsyncClient, run: str, i: int, sent: dict[str, float]) -> None:
+    started = time.time()
+    for _ in range(20):
+        r = await client.post("/v1/events/ingest", json=_body(run, i))
+        if r.status_code == 202:
+            sent[r.json()["task_id"]] = started
+            return
+        await asyncio.sleep(0.2)
+
+
+async def closed_loop(url: str, events: int, concurrency: int) -> dict[str, float]:
+    run, sent = uuid.uuid4().hex[:6], dict[str, float]()
+    queue: asyncio.Queue[int] = asyncio.Queue()
+    for i in range(events):
+        queue.put_nowait(i)
+    limits = httpx.Limits(max_connections=concurrency)
+    headers = {"X-API-Key": API_KEY}
+    async with httpx.AsyncClient(base_url=url, headers=headers, limits=limits) as client:
+
+        async def worker() -> None:
+            while not queue.empty():
+                await _post(client, run, queue.get_nowait(), sent)
+
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return sent
+
+
+async def open_loop(url: str, rate: float, seconds: float) -> dict[str, float]:
+    run, sent = uuid.uuid4().hex[:6], dict[str, float]()
+    async with httpx.AsyncClient(base_url=url, headers={"X-API-Key": API_KEY}) as client:
+        start, tasks = time.monotonic(), []
+        for i in range(int(rate * seconds)):
+            await asyncio.sleep(max(0.0, start + i / rate - time.monotonic()))
+            tasks.append(asyncio.create_task(_post(client, run, i, sent)))
+        await asyncio.gather(*tasks)
+    return sent
+
+
+def measure(bed: Testbed, sent: dict[str, float], timeout: float) -> dict[str, Any]:
+    missing = bed.clock.wait_for(set(sent), timeout)
+    done = {t: bed.clock.arrived[t] - sent[t] for t in sent if t in bed.clock.arrived}
+    latencies = sorted(v * 1000 for v in done.values())
+    span = max(bed.clock.arrived[t] for t in done) - min(sent.values()) if done else 0.0
+    return {
+        "events": len(sent),
+        "alerted": len(done),
+        "missing": len(missing),
+        "seconds": span,
+        "events_per_second": len(done) / span if span else 0.0,
+        "p50_ms": percentile(latencies, 50),
+        "p99_ms": percentile(latencies, 99),
+    }
+
+
+def run(args: argparse.Namespace) -> list[dict[str, Any]]:
+    rows = []
+    for replicas in args.replicas:
+        with Testbed(replicas=replicas, experiment=args.experiment) as bed:
+            measure(bed, asyncio.run(closed_loop(bed.api_url, 20, 4)), 60)  # warm-up
+            cpu_before = bed.cpu_seconds()
+            sent = asyncio.run(closed_loop(bed.api_url, args.events, args.concurrency))
+            row = {"replicas": replicas, "load": "closed", **measure(bed, sent, 300)}
+            cpu = {k: v - cpu_before.get(k, 0.0) for k, v in bed.cpu_seconds().items()}
+            # CPU milliseconds each process spent per event: independent of what else runs on
+            # the machine, and its sum bounds the rate: cores * 1000 / sum.
+            row["cpu_ms_per_event"] = {k: 1000 * v / max(1, len(sent)) for k, v in cpu.items()}
+            total = sum(row["cpu_ms_per_event"].values())
+            row["cpu_bound_events_per_second"] = (os.cpu_count() or 1) * 1000 / max(total, 1e-9)
+            rows.append(row)
+            print(rows[-1], flush=True)
+            for rate in args.rates:
+                sent = asyncio.run(open_loop(bed.api_url, rate, args.seconds))
+                rows.append(
+                    {"replicas": replicas, "load": f"{rate:g}/s", **measure(bed, sent, 120)}
+                )
+                print(rows[-1], flush=True)
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=1000)
+    parser.add_argument("--concurrency", type=int, default=32)
+    # 50/s is the latency target's rate; 10/s shows the latency of an unsaturated pipeline.
+    parser.add_argument("--rates", type=float, nargs="+", default=[50.0, 10.0])
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--replicas", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--name", default="pipeline")
+    parser.add_argument(
+        "--experiment", default="", help="e.g. no-task-progress (bench/experiments/)"
+    )
+    args = parser.parse_args()
+    rows = run(args)
+    headers = ["replicas", "load", "events", "alerted", "seconds", "events/s", "p50 ms", "p99 ms"]
+    keys = ["replicas", "load", "events", "alerted", "seconds", "events_per_second"]
+    print(table(headers, [[r[k] for k in keys] + [r["p50_ms"], r["p99_ms"]] for r in rows]))
+    for r in rows:
+        if "cpu_ms_per_event" in r:
+            parts = ", ".join(f"{k} {v:.1f}" for k, v in r["cpu_ms_per_event"].items())
+            bound = r["cpu_bound_events_per_second"]
+            print(f"replicas {r['replicas']}: CPU ms per event: {parts}; bound {bound:.0f}/s")
+    targets = {"events_per_second": 200, "p50_ms_at_50_per_second": 150}
+    print(f"targets: {targets}")
+    path = write(args.name, {"rows": rows, "targets": targets, "config": vars(args)})
+    print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()

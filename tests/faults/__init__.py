@@ -1,0 +1,1 @@
+"""Fault injection: real processes killed, servers stopped, receivers failing."""

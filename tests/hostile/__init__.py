@@ -1,0 +1,1 @@
+"""Hostile input: schema fuzzing, parser fuzzing, authentication attacks."""
