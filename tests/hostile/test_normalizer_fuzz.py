@@ -135,12 +135,8 @@ def probed() -> dict[str, dict[str, Any]]:
 
 
 # Cases that fail today, with the fix they need; strict, so a fix makes the marker go.
-KNOWN_GAPS = {
-    "broken_mime": (
-        "RecursionError from email.message_from_bytes on 2000-deep multipart: parse_mime "
-        "(radar_normalizer/formats/email.py) must turn it into UnreadableEvent"
-    ),
-}
+# Inputs a parser is known not to bound yet (strict xfail: a fix turns them into XPASS).
+KNOWN_GAPS: dict[str, str] = {}
 
 
 @pytest.mark.slow

@@ -19,6 +19,7 @@ from radar_normalizer.formats.documents import Readings, read_email, read_file
 from radar_normalizer.formats.email import (
     Email,
     File,
+    MimeTooDeep,
     from_forward,
     from_mailgun,
     from_postmark,
@@ -54,6 +55,13 @@ def _payload(event: RawEvent) -> Any:
 
 
 def _email_of(event: RawEvent, doc: Any) -> Email:
+    try:
+        return _read_email(event, doc)
+    except MimeTooDeep as exc:
+        raise UnreadableEvent(f"{event.format or 'event'} e-mail cannot be parsed: {exc}") from exc
+
+
+def _read_email(event: RawEvent, doc: Any) -> Email:
     fmt = event.format
     doc = doc if isinstance(doc, dict) else {}
     if event.raw_body:

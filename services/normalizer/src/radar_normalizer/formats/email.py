@@ -63,8 +63,23 @@ def _date_of(header: str) -> str:
         return ""
 
 
+class MimeTooDeep(ValueError):
+    """Multipart nesting deeper than Python's parser can follow (a hostile message)."""
+
+
 def parse_mime(raw: bytes) -> Email:
-    """An e-mail from raw MIME bytes; never raises on malformed input."""
+    """An e-mail from raw MIME bytes.
+
+    Raises:
+        MimeTooDeep: the nesting exhausts the parser's recursion (no real mail does that).
+    """
+    try:
+        return _parse_mime(raw)
+    except RecursionError as exc:
+        raise MimeTooDeep("MIME multipart nesting is too deep to parse") from exc
+
+
+def _parse_mime(raw: bytes) -> Email:
     msg = email.message_from_bytes(raw[:MAX_MIME_BYTES], policy=email.policy.compat32)
     out = Email(
         subject=_header(msg, "Subject"),
