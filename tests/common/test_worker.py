@@ -6,6 +6,7 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator, Callable
 
+import asyncpg
 import pytest
 from nats.js.api import ConsumerConfig
 
@@ -18,6 +19,7 @@ from radar_common.bus.worker import (
     PermanentError,
     Stage,
     Worker,
+    dependency_unavailable,
     parse_as,
 )
 from radar_common.contracts import DeadLetter, NormalizedNotice, RawEvent
@@ -41,6 +43,7 @@ def settings(**overrides: object) -> WorkerSettings:
         "retry_base_seconds": 0.05,
         "retry_max_seconds": 0.2,
         "fetch_timeout_seconds": 0.2,
+        "ack_wait_seconds": 5,  # as the consumer in the `bus` fixture
     }
     base.update(overrides)
     return WorkerSettings(**base)  # type: ignore[arg-type]
@@ -137,13 +140,38 @@ async def test_transient_errors_are_retried_then_succeed(bus: Bus) -> None:
     async def handle(event: RawEvent, ctx: MessageContext) -> list[NormalizedNotice]:
         attempts.append(ctx.deliveries)
         if ctx.deliveries < 3:
-            raise ConnectionError("database restarting")
+            raise RuntimeError("flaky upstream")
         return [NormalizedNotice(notice_id="n1", mpn="X")]
 
     await publish_event(bus, "flaky")
     await run_until(Worker(bus, stage_with(handle), settings()), lambda: len(attempts) == 3)
     assert attempts == [1, 2, 3]
     assert len(await collect(bus, bus.topology.notices, 1)) == 1
+
+
+async def test_an_unreachable_dependency_is_waited_out_without_using_deliveries(bus: Bus) -> None:
+    calls: list[int] = []
+
+    async def handle(event: RawEvent, ctx: MessageContext) -> list[NormalizedNotice]:
+        calls.append(ctx.deliveries)
+        if len(calls) < 6:  # more outages than max_deliver (3) allows deliveries
+            raise ConnectionRefusedError(111, "Connect call failed ('127.0.0.1', 5432)")
+        return [NormalizedNotice(notice_id="n1", mpn="X")]
+
+    await publish_event(bus, "db-down")
+    await run_until(Worker(bus, stage_with(handle), settings()), lambda: len(calls) == 6)
+    assert calls == [1] * 6  # all within the first delivery
+    assert len(await collect(bus, bus.topology.notices, 1)) == 1
+    assert await ack_pending_settles_to_zero(bus)
+
+
+def test_what_counts_as_an_unreachable_dependency() -> None:
+    assert dependency_unavailable(ConnectionRefusedError(111, "refused"))
+    assert dependency_unavailable(OSError("Multiple exceptions: [Errno 111] Connect call failed"))
+    assert dependency_unavailable(asyncpg.CannotConnectNowError("the database is starting up"))
+    assert not dependency_unavailable(TimeoutError())
+    assert not dependency_unavailable(FileNotFoundError("x.pdf"))
+    assert not dependency_unavailable(ValueError("bad input"))
 
 
 async def test_poison_goes_to_the_dlq_with_the_reason_and_the_task_fails(bus: Bus) -> None:

@@ -33,14 +33,6 @@ def own_postgres() -> Iterator[PostgresServer]:
         shutil.rmtree(root, ignore_errors=True)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "known gap: a worker counts 'PostgreSQL unreachable' against RADAR_MAX_DELIVER and "
-        "dead-letters after ~7.5 s of backoff; it must wait out the outage instead "
-        "(see docs/benchmarks.md, 'Known gaps')"
-    ),
-)
 def test_postgres_outage_delays_but_dead_letters_nothing(
     make_pipeline: PipelineFactory, own_postgres: PostgresServer, receiver: HookReceiver
 ) -> None:

@@ -26,6 +26,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
 
+import asyncpg
 import nats.errors
 from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
@@ -162,6 +163,34 @@ class Stage(Generic[In, Out]):
     handle: Handler[In, Out]
     output_subject: str | None = None
     output_id: Callable[[Out], str] | None = None
+
+
+OUTAGE_WAIT_BASE_SECONDS = 0.1
+OUTAGE_WAIT_MAX_SECONDS = 5.0
+# PostgreSQL error classes that mean "the server is going away or not accepting yet".
+_PG_UNAVAILABLE = (
+    asyncpg.PostgresConnectionError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.TooManyConnectionsError,
+    asyncpg.exceptions.AdminShutdownError,
+    asyncpg.exceptions.CrashShutdownError,
+    asyncpg.InterfaceError,  # e.g. the connection was closed under us
+)
+
+
+def dependency_unavailable(exc: BaseException) -> bool:
+    """True when ``exc`` says a backing service is unreachable now, not that the input is bad.
+
+    Connection refusals/resets and PostgreSQL's shutdown and connection errors qualify; plain
+    timeouts do not (they stay ordinary transient failures, bounded by the deliveries).
+    """
+    if isinstance(exc, TimeoutError):
+        return False
+    if isinstance(exc, (ConnectionError, *_PG_UNAVAILABLE)):
+        return True
+    # asyncpg raises a bare OSError ("Multiple exceptions: [Errno 111] ...") when every
+    # address of the host refuses.
+    return type(exc) is OSError
 
 
 def retry_delay(settings: WorkerSettings, deliveries: int) -> float:
@@ -341,7 +370,7 @@ class Worker(Generic[In, Out]):
         beat = asyncio.create_task(self._keep_in_progress(ctx))
         try:
             async with asyncio.timeout(limit) as deadline:
-                return await self.stage.handle(decoded, ctx)
+                return await self._handle_waiting_out_outages(decoded, ctx)
         except TimeoutError as exc:
             if not deadline.expired():
                 raise  # the handler's own timeout, not the step's
@@ -350,6 +379,41 @@ class Worker(Generic[In, Out]):
         finally:
             beat.cancel()
             await asyncio.wait([beat])  # unlike awaiting it, never swallows our own cancel
+
+    async def _handle_waiting_out_outages(self, decoded: In, ctx: MessageContext) -> Sequence[Out]:
+        """Call the handler; while a dependency is unreachable, wait and call it again.
+
+        An outage of PostgreSQL (or another backing service) says nothing about the message,
+        so it must not use up its deliveries and land good work in the dead-letter stream.
+        The wait stays inside this delivery (heartbeats keep the message ours) and is bounded
+        by the step timeout; handlers are idempotent, so calling one again is safe.
+        """
+        waits = 0
+        while True:
+            try:
+                return await self.stage.handle(decoded, ctx)
+            except Exception as exc:
+                if not dependency_unavailable(exc):
+                    raise
+                waits += 1
+                delay = min(OUTAGE_WAIT_MAX_SECONDS, OUTAGE_WAIT_BASE_SECONDS * 2 ** min(waits, 8))
+                metrics.MESSAGES_FAILED.labels(self.stage.name, "unavailable").inc()
+                log.warning(
+                    "%s: a dependency is unreachable (%r); waiting %.1fs, attempt %d",
+                    self.stage.name,
+                    exc,
+                    delay,
+                    waits,
+                )
+                if waits == 1 and self.tasks and ctx.task_id:
+                    with contextlib.suppress(Exception):
+                        await self.tasks.report(
+                            ctx.task_id,
+                            ctx.last_step or self.stage.step,
+                            "retrying",
+                            message=f"waiting for an unreachable dependency: {exc!r}",
+                        )
+                await asyncio.sleep(delay)
 
     async def _keep_in_progress(self, ctx: MessageContext) -> None:
         interval = max(0.5, self.settings.ack_wait_seconds / 3)
