@@ -87,14 +87,6 @@ def test_authenticated_requests_never_5xx_and_match_the_schema(
     assert not failures, "\n\n".join(failures)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "known gap: 4xx answers are application/problem+json but the OpenAPI document "
-        "declares application/json (FastAPI's default 422); the ingestion app must document "
-        "its problem responses"
-    ),
-)
 def test_answers_have_the_documented_content_type(
     ingestion: Ingestion, operations: list[Operation]
 ) -> None:

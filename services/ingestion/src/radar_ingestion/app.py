@@ -34,6 +34,7 @@ from radar_ingestion.api.routes import (
 from radar_ingestion.auth import Authenticator
 from radar_ingestion.blobs import ensure_object_store
 from radar_ingestion.middleware import BodyLimit, HttpMetrics
+from radar_ingestion.openapi import problem_openapi
 from radar_ingestion.problems import (
     Problem,
     http_handler,
@@ -135,6 +136,7 @@ def create_app(settings: IngestionSettings) -> FastAPI:
     app.include_router(catalog.router)
     app.include_router(ops.router)
     app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
+    app.openapi = problem_openapi(app)  # type: ignore[method-assign]
     metrics.BUILD_INFO.labels("ingestion").info({"version": VERSION})
 
     # The last added runs outermost: the metrics see every answer, the limit's 413 included.
