@@ -35,6 +35,10 @@ test: venv tools ## Install what is needed and run the whole suite
 	$(VENV)/bin/pytest -m "not faults" $(PYTEST_ARGS)
 	$(VENV)/bin/pytest -m faults $(PYTEST_ARGS) || [ $$? -eq 5 ]  # 5: no fault tests selected
 
+.PHONY: faults
+faults: venv ## Fault-injection suite only (RADAR_FAULT_EVENTS=500 for a full run; CI uses 200)
+	$(VENV)/bin/pytest -m faults $(PYTEST_ARGS)
+
 .PHONY: tools
 tools: ## External tools the checks need (helm, promtool)
 	@bash scripts/install-tools.sh
