@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
+from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
 
 from radar_cli.infra import NatsServer, PostgresServer
 from radar_cli.stack import Stack
@@ -51,6 +52,10 @@ def observed(
     tmp_path_factory: pytest.TempPathFactory, postgres_server: PostgresServer
 ) -> Iterator[Observed]:
     root = tmp_path_factory.mktemp("observability")
+    # Tests that run a service in this process (configure_tracing) leave httpx instrumented
+    # globally; our own test client would then inject a traceparent of its own and become
+    # the parent of ingestion's span. This module checks exactly those links: use a plain one.
+    HTTPXClientInstrumentor().uninstrument()
     # Demo parts have no BOM exposure (severity info): route everything to the webhook.
     routes = root / "routes.yaml"
     routes.write_text("routes:\n  - {name: all, channels: [webhook], min_severity: info}\n")
