@@ -51,6 +51,14 @@ def _port(preferred: int) -> int:
     return preferred
 
 
+def _num(value: Any, fmt: str) -> str:
+    """Format a number that may arrive as text (money travels as decimal strings)."""
+    try:
+        return fmt.format(float(value))
+    except (TypeError, ValueError):
+        return str(value if value is not None else "?")
+
+
 def show_alert(payload: dict[str, Any], api_url: str) -> None:
     """Print one alert (the notifier's generic webhook payload) as a panel."""
     data = payload.get("data", payload)
@@ -72,16 +80,17 @@ def show_alert(payload: dict[str, Any], api_url: str) -> None:
         grid.add_row("Dates", ", ".join(d for d in dates if d))
     used = data.get("where_used") or []
     if used:
-        names = ", ".join(f"{w.get('sku')} x{w.get('eff_qty', '?')}" for w in used[:5])
+        names = ", ".join(f"{w.get('sku')} x{_num(w.get('eff_qty'), '{:g}')}" for w in used[:5])
         grid.add_row("Used in", names + (f" and {len(used) - 5} more" if len(used) > 5 else ""))
     currency = data.get("currency", "USD")
     if data.get("ltb_quantity") or data.get("ltb_cost"):
         grid.add_row(
             "Last-time buy",
-            f"{data.get('ltb_quantity', 0)} pcs, {currency} {data.get('ltb_cost', '0')}",
+            f"{_num(data.get('ltb_quantity'), '{:,.0f}')} pcs, "
+            f"{currency} {_num(data.get('ltb_cost'), '{:,.2f}')}",
         )
     if data.get("revenue_at_risk"):
-        grid.add_row("Revenue at risk", f"{currency} {data['revenue_at_risk']}")
+        grid.add_row("Revenue at risk", f"{currency} {_num(data['revenue_at_risk'], '{:,.2f}')}")
     grid.add_row("Action", str(data.get("recommended_action", "")))
     if data.get("narrative"):
         grid.add_row("Why", str(data["narrative"]))
