@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from radar_cli.infra import NatsServer
+from radar_common.bus.buckets import object_fetcher
 from radar_common.bus.connection import TASK_ID_HEADER, TRACE_ID_HEADER, Bus
 from radar_common.bus.topology import Topology
 from radar_common.bus.worker import Worker
@@ -18,7 +19,7 @@ from radar_common.settings import WorkerSettings
 from radar_common.tasks import TaskStore
 from radar_common.tasks.model import Task, TaskState
 from radar_normalizer.handler import make_normalize, normalizer_stage
-from radar_normalizer.objects import object_store_fetcher, resolve_objects
+from radar_normalizer.objects import resolve_objects
 from tests.normalizer.pdfgen import make_pdf
 
 pytestmark = pytest.mark.integration
@@ -35,7 +36,7 @@ async def bus(nats_server: NatsServer) -> AsyncIterator[Bus]:
 
 async def _run_worker(bus: Bus, tasks: TaskStore, stop: asyncio.Event) -> asyncio.Task[None]:
     settings = WorkerSettings(fetch_timeout_seconds=0.2, retry_base_seconds=0.05, max_deliver=3)
-    stage = normalizer_stage(bus.topology, fetch=object_store_fetcher(bus))
+    stage = normalizer_stage(bus.topology, fetch=object_fetcher(bus))
     worker = Worker(bus, stage, settings, tasks=tasks)
     runner = asyncio.create_task(worker.run(stop))
     await asyncio.wait_for(worker.ready.wait(), 10)
@@ -178,10 +179,10 @@ async def test_a_mime_body_in_the_object_store_is_fetched(bus: Bus) -> None:
     event = _event("mime", {}, fmt="ses")
     event.payload_json = ""
     event.body_object_ref = "ev-mime/body"
-    resolved = await resolve_objects(event, object_store_fetcher(bus))
+    resolved = await resolve_objects(event, object_fetcher(bus))
     assert resolved.raw_body == mime
     assert event.raw_body == b""  # the input is left as it was
-    [notice] = await make_normalize(fetch=object_store_fetcher(bus))(event, _Ctx())  # type: ignore[arg-type]
+    [notice] = await make_normalize(fetch=object_fetcher(bus))(event, _Ctx())  # type: ignore[arg-type]
     assert (notice.mpn, notice.manufacturer, notice.notice_number) == (
         "MC7805CTG",
         "onsemi",

@@ -11,11 +11,11 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from radar_common import metrics
+from radar_common.bus.buckets import ensure_bucket, ensure_object_store
 from radar_common.bus.lag import backlog_gauges
 from radar_common.db.pool import init_connection
 from radar_common.service import VERSION, metrics_endpoint
 from radar_common.tasks import TaskStore
-from radar_common.tasks.store import ensure_bucket
 from radar_common.worker_host import connect_bus
 from radar_ingestion.acceptance import Acceptor
 from radar_ingestion.api.deps import AppState
@@ -32,7 +32,6 @@ from radar_ingestion.api.routes import (
     tasks,
 )
 from radar_ingestion.auth import Authenticator
-from radar_ingestion.blobs import ensure_object_store
 from radar_ingestion.middleware import BodyLimit, HttpMetrics
 from radar_ingestion.openapi import problem_openapi
 from radar_ingestion.problems import (

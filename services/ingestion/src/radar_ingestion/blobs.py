@@ -8,41 +8,17 @@ store until the message fits in ``inline_max`` bytes; the message then names the
 - ``RawEvent.body_object_ref`` for ``raw_body`` (a MIME message),
 - ``RawEvent.metadata["payload_object_ref"]`` for ``payload_json``.
 
-Consumers read an object with
-``(await (await bus.js.object_store(bus.topology.object_store)).get(name)).data``.
+Consumers read an object with ``radar_common.bus.buckets.object_fetcher(bus)``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from nats.js import JetStreamContext
-from nats.js import api as js_api
-from nats.js.errors import BucketNotFoundError
 from nats.js.object_store import ObjectStore
 
+from radar_common.bus.buckets import PAYLOAD_REF_KEY
 from radar_common.contracts import RawEvent
-
-PAYLOAD_REF_KEY = "payload_object_ref"
-
-
-async def ensure_object_store(
-    js: JetStreamContext, bucket: str, *, ttl_seconds: float
-) -> ObjectStore:
-    """Open the object store bucket, creating it on first use (idempotent across replicas)."""
-    try:
-        return await js.object_store(bucket)
-    except BucketNotFoundError:
-        config = js_api.ObjectStoreConfig(
-            bucket=bucket,
-            description="Raw event bodies and attachments too large for a message",
-            ttl=ttl_seconds,
-            storage=js_api.StorageType.FILE,
-        )
-        try:
-            return await js.create_object_store(bucket, config=config)
-        except Exception:  # created concurrently by another replica
-            return await js.object_store(bucket)
 
 
 @dataclass

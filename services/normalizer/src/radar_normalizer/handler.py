@@ -6,6 +6,7 @@ import asyncio
 import functools
 from collections.abc import Awaitable, Callable
 
+from radar_common.bus.buckets import FetchObject
 from radar_common.bus.topology import Topology
 from radar_common.bus.worker import MessageContext, PermanentError, Stage, parse_as
 from radar_common.contracts import NormalizedNotice, RawEvent
@@ -13,7 +14,7 @@ from radar_normalizer.assemble import assemble
 from radar_normalizer.catalog import KnownParts
 from radar_normalizer.extract import NoPartsFound, event_text, extract_notices
 from radar_normalizer.llm import LlmExtractor, LlmUnavailable
-from radar_normalizer.objects import FetchObject, resolve_objects
+from radar_normalizer.objects import resolve_objects
 
 # Extraction is CPU-bound and bounded per parser; this caps a whole event.
 EXTRACTION_TIMEOUT_SECONDS = 60.0

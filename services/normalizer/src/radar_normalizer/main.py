@@ -6,6 +6,7 @@ import asyncio
 
 import httpx
 
+from radar_common.bus.buckets import object_fetcher
 from radar_common.bus.worker import Stage
 from radar_common.contracts import NormalizedNotice, RawEvent
 from radar_common.service import run_main
@@ -13,7 +14,6 @@ from radar_common.worker_host import WorkerRuntime, host_worker
 from radar_normalizer.catalog import CatalogSnapshot
 from radar_normalizer.handler import normalizer_stage
 from radar_normalizer.llm import LlmExtractor
-from radar_normalizer.objects import object_store_fetcher
 from radar_normalizer.settings import NormalizerSettings
 
 
@@ -43,7 +43,7 @@ async def build(runtime: WorkerRuntime) -> Stage[RawEvent, NormalizedNotice]:
     return normalizer_stage(
         runtime.bus.topology,
         known_parts=catalog,
-        fetch=object_store_fetcher(runtime.bus),
+        fetch=object_fetcher(runtime.bus),
         llm=llm,
     )
 

@@ -2,31 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
-from radar_common.bus.connection import Bus
+from radar_common.bus.buckets import PAYLOAD_REF_KEY, FetchObject
 from radar_common.contracts import RawEvent
-
-# Fetches the bytes stored under a reference; raises when they cannot be read now.
-FetchObject = Callable[[str], Awaitable[bytes]]
-
-MAX_OBJECT_BYTES = 40_000_000
-
-
-def object_store_fetcher(bus: Bus) -> FetchObject:
-    """A fetcher reading the deployment's object store bucket (``Topology.object_store``)."""
-
-    async def fetch(ref: str) -> bytes:
-        store = await bus.js.object_store(bus.topology.object_store)
-        result = await store.get(ref)
-        data = result.data or b""
-        return bytes(data[:MAX_OBJECT_BYTES])
-
-    return fetch
-
-
-# Where ingestion names an offloaded ``payload_json`` (see radar_ingestion.blobs).
-PAYLOAD_REF_KEY = "payload_object_ref"
 
 
 async def resolve_objects(event: RawEvent, fetch: FetchObject | None) -> RawEvent:

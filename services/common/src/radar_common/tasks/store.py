@@ -23,11 +23,11 @@ from datetime import datetime
 from typing import Any
 
 from nats.js import JetStreamContext
-from nats.js import api as js_api
-from nats.js.errors import BucketNotFoundError, KeyNotFoundError, KeyWrongLastSequenceError
+from nats.js.errors import KeyNotFoundError, KeyWrongLastSequenceError
 from nats.js.kv import KeyValue
 
 from radar_common import metrics
+from radar_common.bus.buckets import ensure_bucket
 from radar_common.tasks.model import Task, TaskState
 
 log = logging.getLogger(__name__)
@@ -41,25 +41,6 @@ _Queued = tuple[Callable[[Task], bool], "asyncio.Future[Task]"]
 
 class TaskNotFound(LookupError):
     """No task with that id (never accepted, or past retention)."""
-
-
-async def ensure_bucket(
-    js: JetStreamContext, bucket: str, *, ttl_seconds: float, history: int = 1
-) -> KeyValue:
-    """Open a key-value bucket, creating it on first use (idempotent across replicas)."""
-    try:
-        return await js.key_value(bucket)
-    except BucketNotFoundError:
-        config = js_api.KeyValueConfig(
-            bucket=bucket,
-            history=history,
-            ttl=ttl_seconds,
-            storage=js_api.StorageType.FILE,
-        )
-        try:
-            return await js.create_key_value(config)
-        except Exception:  # created concurrently by another replica
-            return await js.key_value(bucket)
 
 
 async def set_bucket_ttl(js: JetStreamContext, bucket: str, ttl_seconds: float) -> None:
