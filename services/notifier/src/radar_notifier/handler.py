@@ -18,11 +18,11 @@ import uuid
 from dataclasses import dataclass, field
 
 import asyncpg
-from google.protobuf.timestamp_pb2 import Timestamp
 
-from radar_common.bus.connection import TASK_ID_HEADER, TRACE_ID_HEADER, Bus, PublishError
+from radar_common.bus.connection import Bus, PublishError
+from radar_common.bus.dead_letters import send_dead_letter
 from radar_common.bus.worker import MessageContext, PermanentError, Stage, parse_as
-from radar_common.contracts import Assessment, DeadLetter, NotificationResult
+from radar_common.contracts import Assessment, NotificationResult
 from radar_notifier import metrics, records
 from radar_notifier.alert import build_alert
 from radar_notifier.channels import Channel
@@ -245,30 +245,17 @@ class Notifier:
 
     async def _dead_letter(self, r: NotificationRecord, ctx: MessageContext) -> None:
         """Put a dead notification on the dead-letter stream, with its reason."""
-        failed_at = Timestamp()
-        failed_at.GetCurrentTime()
-        meta = ctx.msg.metadata
-        letter = DeadLetter(
-            stage="notifier",
-            reason=r.last_error or f"{r.channel}: dead",
-            subject=ctx.msg.subject,
-            data=ctx.msg.data,
-            headers={
-                **{k: v for k, v in (ctx.msg.headers or {}).items() if isinstance(v, str)},
-                CHANNEL_HEADER: r.channel,
-            },
-            stream_sequence=int(meta.sequence.stream),
-            deliveries=ctx.deliveries,
-            task_id=r.task_id,
-            trace_id=r.trace_id,
-            failed_at=failed_at,
-        )
         try:
-            await self.bus.publish(
-                self.bus.topology.dead_letter("notifier"),
-                letter.SerializeToString(),
+            await send_dead_letter(
+                self.bus,
+                ctx.msg,
+                stage="notifier",
+                reason=r.last_error or f"{r.channel}: dead",
+                deliveries=ctx.deliveries,
+                task_id=r.task_id,
+                trace_id=r.trace_id,
                 msg_id=f"dlq:notifier:{r.notification_id}",
-                headers={TASK_ID_HEADER: r.task_id, TRACE_ID_HEADER: r.trace_id},
+                extra_headers={CHANNEL_HEADER: r.channel},
             )
         except PublishError:
             log.exception("could not dead-letter notification %s", r.notification_id)

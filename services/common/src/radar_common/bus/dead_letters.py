@@ -10,17 +10,63 @@ a new ``Nats-Msg-Id`` (the old one would be dropped as a duplicate), takes the t
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from google.protobuf.timestamp_pb2 import Timestamp
+from nats.aio.msg import Msg
 from nats.js.errors import NotFoundError
 
-from radar_common.bus.connection import MSG_ID_HEADER, Bus
+from radar_common.bus.connection import MSG_ID_HEADER, TASK_ID_HEADER, TRACE_ID_HEADER, Bus
 from radar_common.contracts import DeadLetter
 from radar_common.tasks import TaskNotFound, TaskStore
 
 log = logging.getLogger(__name__)
+
+
+async def send_dead_letter(
+    bus: Bus,
+    msg: Msg,
+    *,
+    stage: str,
+    reason: str,
+    deliveries: int,
+    task_id: str,
+    trace_id: str,
+    msg_id: str,
+    extra_headers: Mapping[str, str] | None = None,
+) -> None:
+    """Publish ``msg`` to ``radar.dlq.<stage>`` with the reason (durably, deduplicated by id).
+
+    The original payload, subject and headers travel inside the letter so that a replay can
+    send it back exactly; ``extra_headers`` add to them (e.g. the notifier names the channel).
+
+    Raises:
+        PublishError: JetStream did not acknowledge the dead letter.
+    """
+    failed_at = Timestamp()
+    failed_at.GetCurrentTime()
+    headers = {k: v for k, v in (msg.headers or {}).items() if isinstance(v, str)}
+    headers.update(extra_headers or {})
+    letter = DeadLetter(
+        stage=stage,
+        reason=reason,
+        subject=msg.subject,
+        data=msg.data,
+        headers=headers,
+        stream_sequence=int(msg.metadata.sequence.stream),
+        deliveries=deliveries,
+        task_id=task_id,
+        trace_id=trace_id,
+        failed_at=failed_at,
+    )
+    await bus.publish(
+        bus.topology.dead_letter(stage),
+        letter.SerializeToString(),
+        msg_id=msg_id,
+        headers={TASK_ID_HEADER: task_id, TRACE_ID_HEADER: trace_id},
+    )
 
 
 class DeadLetterNotFound(LookupError):

@@ -29,7 +29,6 @@ from typing import Any, Generic, Protocol, TypeVar
 import asyncpg
 import nats.errors
 from google.protobuf.message import Message
-from google.protobuf.timestamp_pb2 import Timestamp
 from nats.aio.msg import Msg
 from nats.js.errors import FetchTimeoutError
 from opentelemetry import trace
@@ -43,8 +42,8 @@ from radar_common.bus.connection import (
     Bus,
     PublishError,
 )
+from radar_common.bus.dead_letters import send_dead_letter
 from radar_common.bus.topology import ConsumerSpec
-from radar_common.contracts import DeadLetter
 from radar_common.logs import current_task_id, current_trace_id
 from radar_common.settings import WorkerSettings
 from radar_common.telemetry import extract_context
@@ -440,26 +439,16 @@ class Worker(Generic[In, Out]):
         """Move the message to the dead-letter stream with the reason, then terminate it."""
         stage = self.stage.name
         meta = msg.metadata
-        failed_at = Timestamp()
-        failed_at.GetCurrentTime()
-        letter = DeadLetter(
-            stage=stage,
-            reason=reason,
-            subject=msg.subject,
-            data=msg.data,
-            headers={k: v for k, v in (msg.headers or {}).items() if isinstance(v, str)},
-            stream_sequence=int(meta.sequence.stream),
-            deliveries=ctx.deliveries,
-            task_id=ctx.task_id,
-            trace_id=ctx.trace_id,
-            failed_at=failed_at,
-        )
         try:
-            await self.bus.publish(
-                self.bus.topology.dead_letter(stage),
-                letter.SerializeToString(),
+            await send_dead_letter(
+                self.bus,
+                msg,
+                stage=stage,
+                reason=reason,
+                deliveries=ctx.deliveries,
+                task_id=ctx.task_id,
+                trace_id=ctx.trace_id,
                 msg_id=f"dlq:{stage}:{meta.stream}:{meta.sequence.stream}",
-                headers={TASK_ID_HEADER: ctx.task_id, TRACE_ID_HEADER: ctx.trace_id},
             )
         except PublishError:
             log.exception("could not dead-letter; the message will be redelivered")
