@@ -8,7 +8,7 @@ from radar_common.contracts.radar.v1.assessments_pb2 import (
     WhereUsed,
 )
 from radar_common.contracts.radar.v1.events_pb2 import Attachment, RawEvent
-from radar_common.contracts.radar.v1.notices_pb2 import Evidence, NormalizedNotice
+from radar_common.contracts.radar.v1.notices_pb2 import Evidence, NormalizedNotice, PartMention
 from radar_common.contracts.radar.v1.notifications_pb2 import NotificationResult
 from radar_common.contracts.radar.v1.tasks_pb2 import DeadLetter, TaskProgress
 
@@ -22,6 +22,7 @@ __all__ = [
     "MitigationOption",
     "NormalizedNotice",
     "NotificationResult",
+    "PartMention",
     "RawEvent",
     "TaskProgress",
     "WhereUsed",

@@ -25,15 +25,21 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x16radar/v1/notices.proto\x12\x08radar.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"<\n\x08\x45vidence\x12\r\n\x05\x66ield\x18\x01 \x01(\t\x12\x0f\n\x07snippet\x18\x02 \x01(\t\x12\x10\n\x08location\x18\x03 \x01(\t\"\xbe\x04\n\x10NormalizedNotice\x12\x11\n\tnotice_id\x18\x01 \x01(\t\x12\x0f\n\x07task_id\x18\x02 \x01(\t\x12\x10\n\x08trace_id\x18\x03 \x01(\t\x12\x10\n\x08\x65vent_id\x18\x04 \x01(\t\x12\x0e\n\x06source\x18\x05 \x01(\t\x12\x15\n\rnotice_number\x18\x06 \x01(\t\x12\x13\n\x0bnotice_kind\x18\x07 \x01(\t\x12\x14\n\x0cmanufacturer\x18\x08 \x01(\t\x12\x18\n\x10manufacturer_raw\x18\t \x01(\t\x12\x0b\n\x03mpn\x18\n \x01(\t\x12\x10\n\x08\x62\x61se_mpn\x18\x0b \x01(\t\x12\x18\n\x10lifecycle_status\x18\x0c \x01(\t\x12\x12\n\nissue_date\x18\r \x01(\t\x12\x1a\n\x12last_time_buy_date\x18\x0e \x01(\t\x12\x16\n\x0elast_ship_date\x18\x0f \x01(\t\x12\x17\n\x0finferred_fields\x18\x10 \x03(\t\x12\x17\n\x0freplacement_mpn\x18\x11 \x01(\t\x12\x0e\n\x06reason\x18\x12 \x01(\t\x12$\n\x08\x65vidence\x18\x13 \x03(\x0b\x32\x12.radar.v1.Evidence\x12\x12\n\nconfidence\x18\x14 \x01(\x01\x12\r\n\x05title\x18\x15 \x01(\t\x12\x11\n\textractor\x18\x16 \x01(\t\x12\x12\n\npart_index\x18\x17 \x01(\x05\x12\x12\n\npart_count\x18\x18 \x01(\x05\x12/\n\x0breceived_at\x18\x19 \x01(\x0b\x32\x1a.google.protobuf.Timestampb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x16radar/v1/notices.proto\x12\x08radar.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x9c\x01\n\x08\x45vidence\x12\r\n\x05\x66ield\x18\x01 \x01(\t\x12\x0f\n\x07snippet\x18\x02 \x01(\t\x12\x10\n\x08location\x18\x03 \x01(\t\x12\x12\n\nattachment\x18\x04 \x01(\t\x12\x0c\n\x04page\x18\x05 \x01(\x05\x12\r\n\x05table\x18\x06 \x01(\x05\x12\x0b\n\x03row\x18\x07 \x01(\x05\x12\x0c\n\x04line\x18\x08 \x01(\x05\x12\x12\n\nconfidence\x18\t \x01(\x01\"t\n\x0bPartMention\x12\x0b\n\x03mpn\x18\x01 \x01(\t\x12\x0c\n\x04role\x18\x02 \x01(\t\x12\x12\n\nconfidence\x18\x03 \x01(\x01\x12$\n\x08\x65vidence\x18\x04 \x01(\x0b\x32\x12.radar.v1.Evidence\x12\x10\n\x08replaces\x18\x05 \x01(\t\"\xdb\x06\n\x10NormalizedNotice\x12\x11\n\tnotice_id\x18\x01 \x01(\t\x12\x0f\n\x07task_id\x18\x02 \x01(\t\x12\x10\n\x08trace_id\x18\x03 \x01(\t\x12\x10\n\x08\x65vent_id\x18\x04 \x01(\t\x12\x0e\n\x06source\x18\x05 \x01(\t\x12\x15\n\rnotice_number\x18\x06 \x01(\t\x12\x13\n\x0bnotice_kind\x18\x07 \x01(\t\x12\x14\n\x0cmanufacturer\x18\x08 \x01(\t\x12\x18\n\x10manufacturer_raw\x18\t \x01(\t\x12\x0b\n\x03mpn\x18\n \x01(\t\x12\x10\n\x08\x62\x61se_mpn\x18\x0b \x01(\t\x12\x18\n\x10lifecycle_status\x18\x0c \x01(\t\x12\x12\n\nissue_date\x18\r \x01(\t\x12\x1a\n\x12last_time_buy_date\x18\x0e \x01(\t\x12\x16\n\x0elast_ship_date\x18\x0f \x01(\t\x12\x17\n\x0finferred_fields\x18\x10 \x03(\t\x12\x17\n\x0freplacement_mpn\x18\x11 \x01(\t\x12\x0e\n\x06reason\x18\x12 \x01(\t\x12$\n\x08\x65vidence\x18\x13 \x03(\x0b\x32\x12.radar.v1.Evidence\x12\x12\n\nconfidence\x18\x14 \x01(\x01\x12\r\n\x05title\x18\x15 \x01(\t\x12\x11\n\textractor\x18\x16 \x01(\t\x12\x12\n\npart_index\x18\x17 \x01(\x05\x12\x12\n\npart_count\x18\x18 \x01(\x05\x12/\n\x0breceived_at\x18\x19 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06review\x18\x1a \x01(\t\x12\x16\n\x0ereview_reasons\x18\x1b \x03(\t\x12I\n\x10\x66ield_confidence\x18\x1c \x03(\x0b\x32/.radar.v1.NormalizedNotice.FieldConfidenceEntry\x12\'\n\x08mentions\x18\x1d \x03(\x0b\x32\x15.radar.v1.PartMention\x12\x10\n\x08revision\x18\x1e \x01(\t\x12\x12\n\nsupersedes\x18\x1f \x03(\t\x12!\n\x19previous_lifecycle_status\x18  \x01(\t\x1a\x36\n\x14\x46ieldConfidenceEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x01:\x02\x38\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'radar.v1.notices_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_EVIDENCE']._serialized_start=69
-  _globals['_EVIDENCE']._serialized_end=129
-  _globals['_NORMALIZEDNOTICE']._serialized_start=132
-  _globals['_NORMALIZEDNOTICE']._serialized_end=706
+  _globals['_NORMALIZEDNOTICE_FIELDCONFIDENCEENTRY']._loaded_options = None
+  _globals['_NORMALIZEDNOTICE_FIELDCONFIDENCEENTRY']._serialized_options = b'8\001'
+  _globals['_EVIDENCE']._serialized_start=70
+  _globals['_EVIDENCE']._serialized_end=226
+  _globals['_PARTMENTION']._serialized_start=228
+  _globals['_PARTMENTION']._serialized_end=344
+  _globals['_NORMALIZEDNOTICE']._serialized_start=347
+  _globals['_NORMALIZEDNOTICE']._serialized_end=1206
+  _globals['_NORMALIZEDNOTICE_FIELDCONFIDENCEENTRY']._serialized_start=1152
+  _globals['_NORMALIZEDNOTICE_FIELDCONFIDENCEENTRY']._serialized_end=1206
 # @@protoc_insertion_point(module_scope)

@@ -28,30 +28,113 @@ class Evidence(_message.Message):
     FIELD_FIELD_NUMBER: _builtins.int
     SNIPPET_FIELD_NUMBER: _builtins.int
     LOCATION_FIELD_NUMBER: _builtins.int
+    ATTACHMENT_FIELD_NUMBER: _builtins.int
+    PAGE_FIELD_NUMBER: _builtins.int
+    TABLE_FIELD_NUMBER: _builtins.int
+    ROW_FIELD_NUMBER: _builtins.int
+    LINE_FIELD_NUMBER: _builtins.int
+    CONFIDENCE_FIELD_NUMBER: _builtins.int
     field: _builtins.str
     snippet: _builtins.str
     location: _builtins.str
-    """e.g. "body", "attachment:PDN_23_0061.pdf#page=1", "json:$.PCNNumber" """
+    """Human-readable summary, e.g. "body", "attachment:PDN_23_0061.pdf#page=1", "json:$.PCNNumber"."""
+    attachment: _builtins.str
+    """The same place, structured (empty / 0 when it does not apply).
+    Attachment file name; empty for the message body or the JSON payload.
+    """
+    page: _builtins.int
+    """1-based PDF page."""
+    table: _builtins.int
+    """1-based table in the document, 1-based data row in that table."""
+    row: _builtins.int
+    line: _builtins.int
+    """1-based line of the document's text."""
+    confidence: _builtins.float
+    """How sure the reader is of this field, 0..1."""
     def __init__(
         self,
         *,
         field: _builtins.str = ...,
         snippet: _builtins.str = ...,
         location: _builtins.str = ...,
+        attachment: _builtins.str = ...,
+        page: _builtins.int = ...,
+        table: _builtins.int = ...,
+        row: _builtins.int = ...,
+        line: _builtins.int = ...,
+        confidence: _builtins.float = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["field", b"field", "location", b"location", "snippet", b"snippet"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["attachment", b"attachment", "confidence", b"confidence", "field", b"field", "line", b"line", "location", b"location", "page", b"page", "row", b"row", "snippet", b"snippet", "table", b"table"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___Evidence: _TypeAlias = Evidence  # noqa: Y015
 
 @_typing.final
+class PartMention(_message.Message):
+    """A string in the notice that looks like a part number, with the role the reader gave it."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    MPN_FIELD_NUMBER: _builtins.int
+    ROLE_FIELD_NUMBER: _builtins.int
+    CONFIDENCE_FIELD_NUMBER: _builtins.int
+    EVIDENCE_FIELD_NUMBER: _builtins.int
+    REPLACES_FIELD_NUMBER: _builtins.int
+    mpn: _builtins.str
+    role: _builtins.str
+    """affected | replacement | referenced | excluded | not_affected
+    (only `affected` mentions become notices; `excluded` = retracted / removed from the list)
+    """
+    confidence: _builtins.float
+    replaces: _builtins.str
+    """For a replacement: the affected part it replaces, when the notice pairs them."""
+    @_builtins.property
+    def evidence(self) -> Global___Evidence: ...
+    def __init__(
+        self,
+        *,
+        mpn: _builtins.str = ...,
+        role: _builtins.str = ...,
+        confidence: _builtins.float = ...,
+        evidence: Global___Evidence | None = ...,
+        replaces: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["evidence", b"evidence"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["confidence", b"confidence", "evidence", b"evidence", "mpn", b"mpn", "replaces", b"replaces", "role", b"role"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___PartMention: _TypeAlias = PartMention  # noqa: Y015
+
+@_typing.final
 class NormalizedNotice(_message.Message):
     """Published by the normalizer on `radar.notices.normalized`."""
 
     DESCRIPTOR: _descriptor.Descriptor
+
+    @_typing.final
+    class FieldConfidenceEntry(_message.Message):
+        DESCRIPTOR: _descriptor.Descriptor
+
+        KEY_FIELD_NUMBER: _builtins.int
+        VALUE_FIELD_NUMBER: _builtins.int
+        key: _builtins.str
+        value: _builtins.float
+        def __init__(
+            self,
+            *,
+            key: _builtins.str = ...,
+            value: _builtins.float = ...,
+        ) -> None: ...
+        _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+        def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+        _ClearFieldArgType: _TypeAlias = _typing.Literal["key", b"key", "value", b"value"]  # noqa: Y015
+        def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+        def WhichOneof(self, oneof_group: _Never) -> None: ...
 
     NOTICE_ID_FIELD_NUMBER: _builtins.int
     TASK_ID_FIELD_NUMBER: _builtins.int
@@ -78,6 +161,13 @@ class NormalizedNotice(_message.Message):
     PART_INDEX_FIELD_NUMBER: _builtins.int
     PART_COUNT_FIELD_NUMBER: _builtins.int
     RECEIVED_AT_FIELD_NUMBER: _builtins.int
+    REVIEW_FIELD_NUMBER: _builtins.int
+    REVIEW_REASONS_FIELD_NUMBER: _builtins.int
+    FIELD_CONFIDENCE_FIELD_NUMBER: _builtins.int
+    MENTIONS_FIELD_NUMBER: _builtins.int
+    REVISION_FIELD_NUMBER: _builtins.int
+    SUPERSEDES_FIELD_NUMBER: _builtins.int
+    PREVIOUS_LIFECYCLE_STATUS_FIELD_NUMBER: _builtins.int
     notice_id: _builtins.str
     """Stable: the same input gives the same id."""
     task_id: _builtins.str
@@ -86,7 +176,7 @@ class NormalizedNotice(_message.Message):
     source: _builtins.str
     notice_number: _builtins.str
     notice_kind: _builtins.str
-    """discontinuance | change | lifecycle_change | packing_withdrawal | reactivation"""
+    """discontinuance | change | lifecycle_change | packing_withdrawal | reactivation | retraction"""
     manufacturer: _builtins.str
     """Canonical manufacturer name (through the alias table) and as written."""
     manufacturer_raw: _builtins.str
@@ -107,12 +197,39 @@ class NormalizedNotice(_message.Message):
     part_index: _builtins.int
     """Position of this part in its notice (0-based) and how many parts the notice names."""
     part_count: _builtins.int
+    review: _builtins.str
+    """"pending" when a part or date is uncertain (confidence below the review threshold,
+    RADAR_REVIEW_THRESHOLD); empty otherwise. A pending notice is still assessed and recorded;
+    its alert says it needs review.
+    """
+    revision: _builtins.str
+    """The notice's revision as written ("R01", "Rev B"); notice_number carries no revision."""
+    previous_lifecycle_status: _builtins.str
+    """For lifecycle changes: the status before the change, when the source says
+    (same vocabulary as lifecycle_status).
+    """
     @_builtins.property
     def inferred_fields(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
     @_builtins.property
     def evidence(self) -> _containers.RepeatedCompositeFieldContainer[Global___Evidence]: ...
     @_builtins.property
     def received_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def review_reasons(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Why review is needed, in plain words ("last-time-buy date ambiguous: 05/06/2025")."""
+
+    @_builtins.property
+    def field_confidence(self) -> _containers.ScalarMap[_builtins.str, _builtins.float]:
+        """Confidence per field name (mpn, notice_number, issue_date, last_time_buy_date, ...), 0..1."""
+
+    @_builtins.property
+    def mentions(self) -> _containers.RepeatedCompositeFieldContainer[Global___PartMention]:
+        """Every part-number candidate of the notice with its role, affected ones included."""
+
+    @_builtins.property
+    def supersedes(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Notice numbers this notice revises, withdraws or cancels."""
+
     def __init__(
         self,
         *,
@@ -141,10 +258,17 @@ class NormalizedNotice(_message.Message):
         part_index: _builtins.int = ...,
         part_count: _builtins.int = ...,
         received_at: _timestamp_pb2.Timestamp | None = ...,
+        review: _builtins.str = ...,
+        review_reasons: _abc.Iterable[_builtins.str] | None = ...,
+        field_confidence: _abc.Mapping[_builtins.str, _builtins.float] | None = ...,
+        mentions: _abc.Iterable[Global___PartMention] | None = ...,
+        revision: _builtins.str = ...,
+        supersedes: _abc.Iterable[_builtins.str] | None = ...,
+        previous_lifecycle_status: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["received_at", b"received_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["base_mpn", b"base_mpn", "confidence", b"confidence", "event_id", b"event_id", "evidence", b"evidence", "extractor", b"extractor", "inferred_fields", b"inferred_fields", "issue_date", b"issue_date", "last_ship_date", b"last_ship_date", "last_time_buy_date", b"last_time_buy_date", "lifecycle_status", b"lifecycle_status", "manufacturer", b"manufacturer", "manufacturer_raw", b"manufacturer_raw", "mpn", b"mpn", "notice_id", b"notice_id", "notice_kind", b"notice_kind", "notice_number", b"notice_number", "part_count", b"part_count", "part_index", b"part_index", "reason", b"reason", "received_at", b"received_at", "replacement_mpn", b"replacement_mpn", "source", b"source", "task_id", b"task_id", "title", b"title", "trace_id", b"trace_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["base_mpn", b"base_mpn", "confidence", b"confidence", "event_id", b"event_id", "evidence", b"evidence", "extractor", b"extractor", "field_confidence", b"field_confidence", "inferred_fields", b"inferred_fields", "issue_date", b"issue_date", "last_ship_date", b"last_ship_date", "last_time_buy_date", b"last_time_buy_date", "lifecycle_status", b"lifecycle_status", "manufacturer", b"manufacturer", "manufacturer_raw", b"manufacturer_raw", "mentions", b"mentions", "mpn", b"mpn", "notice_id", b"notice_id", "notice_kind", b"notice_kind", "notice_number", b"notice_number", "part_count", b"part_count", "part_index", b"part_index", "previous_lifecycle_status", b"previous_lifecycle_status", "reason", b"reason", "received_at", b"received_at", "replacement_mpn", b"replacement_mpn", "review", b"review", "review_reasons", b"review_reasons", "revision", b"revision", "source", b"source", "supersedes", b"supersedes", "task_id", b"task_id", "title", b"title", "trace_id", b"trace_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
