@@ -169,6 +169,7 @@ def assemble(
                 part_index=index,
                 part_count=count,
                 received_at=event.received_at,
+                previous_lifecycle_status=value("previous_lifecycle_status"),
             )
         )
     return notices

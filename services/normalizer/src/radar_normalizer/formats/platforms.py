@@ -16,7 +16,7 @@ from typing import Any
 from radar_normalizer.dates import parse_date
 from radar_normalizer.draft import Found, NoticeDraft, PartDraft
 from radar_normalizer.parts import clean_mpn, looks_like_mpn
-from radar_normalizer.vocab import lifecycle_status, notice_kind
+from radar_normalizer.vocab import KIND_STATUS, lifecycle_status, notice_kind
 
 # Internal field -> accepted keys (normalised: lower case, no separators).
 KEYS: dict[str, tuple[str, ...]] = {
@@ -78,6 +78,12 @@ KEYS: dict[str, tuple[str, ...]] = {
         "lifecyclestage",
         "partlifecyclestatus",
         "yeol_status",
+    ),
+    # The status before a lifecycle change (the watcher's component alerts carry it).
+    "previous_lifecycle_status": (
+        "previouslifecyclestatus",
+        "previousstatus",
+        "oldlifecyclestatus",
     ),
     "issue_date": (
         "notificationdate",
@@ -260,6 +266,8 @@ def read_record(record: dict[str, Any], path: str = "$") -> NoticeDraft:
                 draft.put(field, Found(date.iso, snippet, location, date.inferred))
         elif field == "notice_type":
             type_found = found
+        elif field == "previous_lifecycle_status":
+            draft.put(field, Found(lifecycle_status(text), snippet, location))
         elif field == "lifecycle_status":
             status = lifecycle_status(text)
             if status != "unknown" or "lifecycle_status" not in draft.fields:
@@ -272,7 +280,9 @@ def read_record(record: dict[str, Any], path: str = "$") -> NoticeDraft:
     for _mpn, found in part_values:
         draft.add_part(PartDraft(found))
     kind = ""
-    if type_found is not None:
+    if type_found is not None and type_found.value in KIND_STATUS:
+        kind = type_found.value  # already one of the internal kinds (the watcher's events)
+    elif type_found is not None:
         kind, _ = notice_kind(type_found.value)
         if not kind and lifecycle_status(type_found.value) in ("eol", "obsolete"):
             kind = "discontinuance"
