@@ -24,7 +24,10 @@ SERVICES: tuple[tuple[str, str], ...] = (
     ("normalizer", "radar_normalizer"),
     ("inference", "radar_inference"),
     ("notifier", "radar_notifier"),
+    ("watcher", "radar_watcher"),
 )
+# What `start()` runs unless told otherwise: the four pipeline stages (the watcher is opt-in).
+PIPELINE = ("ingestion", "normalizer", "inference", "notifier")
 
 
 @dataclass
@@ -115,7 +118,7 @@ class Stack:
         return f"http://127.0.0.1:{self.port_of('ingestion')}"
 
     def start(self, names: tuple[str, ...] | None = None, *, timeout: float = 60.0) -> None:
-        wanted = names or tuple(n for n, _ in SERVICES)
+        wanted = names or PIPELINE
         for name, module in SERVICES:
             if name not in wanted:
                 continue
