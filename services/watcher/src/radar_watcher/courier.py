@@ -111,15 +111,7 @@ class Courier:
 
     async def _deliver(self, change_id: str, payload: str) -> Delivered | None:
         try:
-            retrying = AsyncRetrying(
-                retry=retry_if_exception_type(Unavailable),
-                wait=_wait(wait_exponential(multiplier=0.5, max=self.max_wait)),
-                stop=stop_after_attempt(self.attempts),
-                reraise=True,
-            )
-            async for attempt in retrying:
-                with attempt:
-                    response = await self._post(change_id, payload)
+            response = await self._post_until_answered(change_id, payload)
         except (Unavailable, KeyRefused) as exc:
             metrics.DELIVERIES.labels("failed").inc()
             await self.pool.execute(
@@ -149,6 +141,18 @@ class Courier:
             task_id,
         )
         return Delivered(change_id, task_id, replayed)
+
+    async def _post_until_answered(self, change_id: str, payload: str) -> httpx.Response:
+        retrying = AsyncRetrying(
+            retry=retry_if_exception_type(Unavailable),
+            wait=_wait(wait_exponential(multiplier=0.5, max=self.max_wait)),
+            stop=stop_after_attempt(self.attempts),
+            reraise=True,
+        )
+        async for attempt in retrying:
+            with attempt:
+                return await self._post(change_id, payload)
+        raise AssertionError("unreachable: tenacity re-raises the last error")
 
     async def _post(self, change_id: str, payload: str) -> httpx.Response:
         try:
