@@ -26,6 +26,7 @@ from tenacity import (
 )
 
 from radar_watcher import metrics
+from radar_watcher.settings import WatcherSettings
 from radar_watcher.sources.http import retry_after_seconds
 
 log = logging.getLogger(__name__)
@@ -80,6 +81,19 @@ class Courier:
         self.attempts = attempts
         self.max_wait = max_wait
         self.wake = asyncio.Event()
+
+    @classmethod
+    def from_settings(
+        cls, settings: WatcherSettings, pool: asyncpg.Pool, client: httpx.AsyncClient
+    ) -> Courier:
+        key = settings.watcher_api_key
+        return cls(
+            pool,
+            client,
+            settings.ingest_base_url(),
+            key.get_secret_value() if key else None,
+            attempts=settings.ingest_attempts,
+        )
 
     async def run(self, idle_seconds: float = 5.0) -> None:
         """Deliver whenever changes are recorded (or every ``idle_seconds``), until cancelled."""

@@ -11,7 +11,6 @@ import asyncio
 import contextlib
 import logging
 
-import asyncpg
 import httpx
 
 from radar_common.db import connect_pool, migrate
@@ -24,19 +23,6 @@ from radar_watcher.sources import build_sources
 from radar_watcher.watcher import Watcher
 
 log = logging.getLogger(__name__)
-
-
-def courier_for(
-    settings: WatcherSettings, pool: asyncpg.Pool, client: httpx.AsyncClient
-) -> Courier:
-    key = settings.watcher_api_key.get_secret_value() if settings.watcher_api_key else None
-    return Courier(
-        pool,
-        client,
-        settings.ingest_base_url(),
-        key,
-        attempts=settings.ingest_attempts,
-    )
 
 
 async def serve(settings: WatcherSettings, stop: asyncio.Event) -> None:
@@ -52,7 +38,7 @@ async def serve(settings: WatcherSettings, stop: asyncio.Event) -> None:
         client = await stack.enter_async_context(
             httpx.AsyncClient(timeout=settings.http_timeout_seconds)
         )
-        watcher = Watcher(pool, settings, sources, courier_for(settings, pool, client))
+        watcher = Watcher(pool, settings, sources, Courier.from_settings(settings, pool, client))
 
         async def db_ok() -> bool:
             return bool(await pool.fetchval("SELECT 1") == 1)

@@ -75,6 +75,8 @@ class MouserSource:
         response = await send(self.client, request, self.name)
         answer.requests += 1
         answer.units += 1
+        if response.status_code in (401, 403):
+            raise AuthRefused(f"{self.name} refused the API key ({response.status_code})")
         check_status(response, self.name)
         doc = json_of(response, self.name)
         doc = doc if isinstance(doc, dict) else {}
