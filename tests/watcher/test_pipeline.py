@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
-import shutil
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -19,29 +18,20 @@ import httpx
 import pytest
 
 from radar_cli.commands.catalog import demo_catalog_dir, import_directory_sync
+from radar_cli.commands.watch import DEMO_PART, demo_catalog_variant
 from radar_cli.infra import NatsServer
 from radar_cli.stack import PIPELINE, Stack
 from tests.support.receiver import Received, Receiver
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 API_KEY = "watcher-e2e-key-0123456789"
-PART = "MCP2515-I/SO"  # a CAN controller in the gateway and the PLC, no alternate
+PART = DEMO_PART  # MCP2515-I/SO: a CAN controller in the gateway and the PLC, no alternate
 RECORDS_MERGED = importlib.util.find_spec("radar_common.notices") is not None
 
 
 def catalog_with(tmp_path: Path, status: str) -> Path:
     """The demo catalog with PART's lifecycle_status set to ``status``."""
-    folder = tmp_path / f"catalog-{status}"
-    shutil.copytree(demo_catalog_dir(), folder, dirs_exist_ok=True)
-    parts = folder / "parts.csv"
-    lines = parts.read_text().splitlines()
-    for i, line in enumerate(lines):
-        if line.startswith(f"{PART},"):
-            fields = line.split(",")
-            fields[-1] = status
-            lines[i] = ",".join(fields)
-    parts.write_text("\n".join(lines) + "\n")
-    return folder
+    return demo_catalog_variant(tmp_path / f"catalog-{status}", {PART: status})
 
 
 def query(database_url: str, sql: str) -> list[dict[str, Any]]:

@@ -292,3 +292,35 @@ async def record_page(
         )
         changes.append(change)
     return changes
+
+
+async def finished_cycles(conn: asyncpg.Connection, source: str) -> int:
+    """How many cycles of ``source`` have run to their end (0 before the first)."""
+    row = await conn.fetchrow(
+        "SELECT cycle, cycle_finished_at IS NOT NULL AS done FROM watcher_sources"
+        " WHERE source = $1",
+        source,
+    )
+    if row is None:
+        return 0
+    return int(row["cycle"]) if row["done"] else int(row["cycle"]) - 1
+
+
+@dataclass(frozen=True)
+class ChangeState:
+    change_id: str
+    kind: str
+    old_status: str
+    new_status: str
+    state: str
+    task_id: str | None
+
+
+async def latest_change(conn: asyncpg.Connection, mpn: str) -> ChangeState | None:
+    """The part's most recent announced change, and where its delivery stands."""
+    row = await conn.fetchrow(
+        "SELECT change_id, kind, old_status, new_status, state, task_id FROM watcher_changes"
+        " WHERE mpn = $1 ORDER BY seq DESC LIMIT 1",
+        mpn,
+    )
+    return ChangeState(**dict(row)) if row else None

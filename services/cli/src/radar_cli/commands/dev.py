@@ -1,8 +1,10 @@
 """``radar dev``: the whole pipeline on one machine, no cluster.
 
 Starts an embedded nats-server (JetStream, monitoring) and PostgreSQL under ``.radar/`` unless
-``RADAR_NATS_URL`` / ``RADAR_DATABASE_URL`` point elsewhere, starts the four services, loads the
-demo catalog, replays demo notices and prints the alerts as they arrive. Ctrl-C stops it all.
+``RADAR_NATS_URL`` / ``RADAR_DATABASE_URL`` point elsewhere, starts the four services and the
+watcher, loads the demo catalog, replays demo notices, re-imports the catalog with one part
+end-of-life (which the watcher turns into an alert) and prints the alerts as they arrive.
+Ctrl-C stops it all.
 """
 
 from __future__ import annotations
@@ -26,13 +28,20 @@ from rich.panel import Panel
 from rich.table import Table
 
 from radar_cli.commands.catalog import demo_catalog_dir, import_directory_sync
+from radar_cli.commands.watch import demo_status_change
 from radar_cli.devenv import STATE_DIR, write_dev_env
 from radar_cli.inbox import AlertInbox
 from radar_cli.infra import NatsServer, PostgresServer, free_port
-from radar_cli.stack import SERVICES, Stack
+from radar_cli.stack import PIPELINE, SERVICES, Stack
 
 console = Console(highlight=False)
-PREFERRED_PORTS = {"ingestion": 8080, "normalizer": 8081, "inference": 8082, "notifier": 8083}
+PREFERRED_PORTS = {
+    "ingestion": 8080,
+    "normalizer": 8081,
+    "inference": 8082,
+    "notifier": 8083,
+    "watcher": 8084,
+}
 SEVERITY_STYLE = {
     "critical": "bold white on red",
     "high": "bold red",
@@ -188,6 +197,10 @@ def dev(
             if key.startswith("RADAR_") and key not in ("RADAR_NATS_URL", "RADAR_DATABASE_URL"):
                 extra_env.setdefault(key, value)
         extra_env["RADAR_API_KEYS"] = api_key
+        # The watcher reads catalog imports (its offline source) every 2 s and posts changes.
+        extra_env.setdefault("RADAR_WATCHER_API_KEY", api_key)
+        extra_env.setdefault("RADAR_WATCHER_CATALOG_INTERVAL_SECONDS", "2")
+        extra_env.setdefault("RADAR_WATCHER_LEASE_SECONDS", "6")
 
         if demo:
             _load_demo_catalog(database_url)
@@ -199,8 +212,8 @@ def dev(
             ports=ports,
         )
         cleanup.callback(stack.stop_all)
-        console.print("starting ingestion, normalizer, inference, notifier …")
-        stack.start(timeout=120)
+        console.print("starting ingestion, normalizer, inference, notifier, watcher …")
+        stack.start((*PIPELINE, "watcher"), timeout=120)
         write_dev_env(
             {
                 "RADAR_API_URL": api_url,
@@ -228,6 +241,10 @@ def dev(
         if demo:
             for task_id in _replay_demo(api_url, api_key):
                 _report_task(api_url, api_key, task_id)
+            # A status change with no notice at all: found by the watcher in the next import.
+            watched = demo_status_change(database_url, state_dir)
+            if watched:
+                _report_task(api_url, api_key, watched)
         console.print("[dim]Ctrl-C to stop.[/]")
         while not stop.is_set():
             for name, svc in stack.services.items():

@@ -10,9 +10,15 @@ The database, API URL and key come from the options, else the environment, else 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import csv
 import os
-from typing import Annotated
+import shutil
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Annotated, Any
 
+import asyncpg
 import typer
 from pydantic import ValidationError
 from rich.console import Console
@@ -26,8 +32,11 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from radar_cli.commands.catalog import demo_catalog_dir, import_directory_sync
 from radar_cli.devenv import setting
 from radar_common.service import run_main
+from radar_watcher import records
+from radar_watcher.catalog import CATALOG_SOURCE
 from radar_watcher.main import serve
 from radar_watcher.once import LeaseBusy, OnceResult, run_once
 from radar_watcher.settings import WatcherSettings
@@ -114,3 +123,81 @@ def watch(
     _report(result)
     if result.failed:
         raise typer.Exit(1)
+
+
+# ---- the `radar dev` demo: a catalog import that makes one part end-of-life ----------------
+
+DEMO_PART = "MCP2515-I/SO"
+
+
+def demo_catalog_variant(folder: Path, statuses: dict[str, str]) -> Path:
+    """A copy of the demo catalog in ``folder`` with some parts' lifecycle_status changed."""
+    shutil.copytree(demo_catalog_dir(), folder, dirs_exist_ok=True)
+    parts = folder / "parts.csv"
+    with parts.open(newline="") as handle:
+        rows = list(csv.reader(handle))
+    status_at = rows[0].index("lifecycle_status")
+    for row in rows[1:]:
+        if row and row[0] in statuses:
+            row[status_at] = statuses[row[0]]
+    with parts.open("w", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+    return folder
+
+
+Check = Callable[[asyncpg.Connection], Awaitable[Any]]
+
+
+async def _poll(database_url: str, check: Check) -> Any:
+    """``check`` every half second until it answers something (cancel it to stop)."""
+    conn = await asyncpg.connect(database_url)
+    try:
+        while True:
+            with contextlib.suppress(asyncpg.UndefinedTableError):
+                value = await check(conn)
+                if value:
+                    return value
+            await asyncio.sleep(0.5)
+    finally:
+        await conn.close()
+
+
+def _wait_for(
+    database_url: str, check: Callable[[asyncpg.Connection], Awaitable[Any]], seconds: float
+) -> Any:
+    async def bounded() -> Any:
+        try:
+            async with asyncio.timeout(seconds):
+                return await _poll(database_url, check)
+        except TimeoutError:
+            return None
+
+    return asyncio.run(bounded())
+
+
+def demo_status_change(database_url: str, state_dir: Path, timeout: float = 60.0) -> str | None:
+    """Re-import the demo catalog with DEMO_PART end-of-life once the watcher has its baseline;
+    return the task of the change the watcher sends (None if it did not in time)."""
+
+    async def baseline(conn: asyncpg.Connection) -> bool:
+        return await records.finished_cycles(conn, CATALOG_SOURCE) >= 1
+
+    async def delivered(conn: asyncpg.Connection) -> str | None:
+        change = await records.latest_change(conn, DEMO_PART)
+        return change.task_id if change and change.state == "delivered" else None
+
+    if not _wait_for(database_url, baseline, timeout):
+        console.print("[yellow]the watcher has not read the catalog yet; demo import skipped[/]")
+        return None
+    folder = demo_catalog_variant(state_dir / "demo-catalog-eol", {DEMO_PART: "eol"})
+    import_directory_sync(database_url, folder)
+    console.print(
+        f"[green]→[/] re-imported the demo catalog with {DEMO_PART} marked eol "
+        "(no notice sent): the watcher notices the change"
+    )
+    task_id: str | None = _wait_for(database_url, delivered, timeout)
+    if task_id:
+        console.print(f"[green]→[/] watcher sent the {DEMO_PART} change: task {task_id}")
+    else:
+        console.print(f"[yellow]no change for {DEMO_PART} delivered within {timeout:.0f}s[/]")
+    return task_id
