@@ -59,7 +59,7 @@ bench: venv ## Benchmarks: print tables, write bench/results/*.json
 	$(PY) bench/run_all.py
 
 # ---- Kubernetes delivery ----
-RADAR_SERVICES := ingestion normalizer inference notifier
+RADAR_SERVICES := ingestion normalizer inference notifier watcher
 REGISTRY ?=
 TAG ?= dev
 HELM := .tools/bin/helm

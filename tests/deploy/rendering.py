@@ -40,7 +40,9 @@ VALUES_SETS: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]]
     ),
 }
 WORKERS = ("normalizer", "inference", "notifier")
-SERVICES = ("ingestion", *WORKERS)
+# One replica works under a lease, the others stand by: a fixed replica count, never scaled.
+SINGLETONS = ("watcher",)
+SERVICES = ("ingestion", *WORKERS, *SINGLETONS)
 
 
 def tool(name: str) -> str | None:

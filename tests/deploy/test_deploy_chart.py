@@ -17,6 +17,7 @@ from .rendering import (
     ROOT,
     SCHEMAS,
     SERVICES,
+    SINGLETONS,
     VALUES_SETS,
     WORKERS,
     HelmError,
@@ -89,6 +90,9 @@ def test_keda_renders_a_scaledobject_per_worker_and_no_replicas() -> None:
         assert rendered.names("ScaledObject") == {f"radar-{w}" for w in WORKERS}, name
         assert rendered.names("HorizontalPodAutoscaler") == {"radar-ingestion"}, name
         for deploy in rendered.of_kind("Deployment"):
+            if deploy["metadata"]["name"] in {f"radar-{s}" for s in SINGLETONS}:
+                assert deploy["spec"]["replicas"] >= 1, "a singleton keeps a standby"
+                continue
             assert "replicas" not in deploy["spec"], f"{name}: {deploy['metadata']['name']}"
 
 
@@ -96,7 +100,8 @@ def test_keda_renders_a_scaledobject_per_worker_and_no_replicas() -> None:
 def test_without_keda_workers_fall_back_to_hpa(name: str) -> None:
     rendered = render(name)
     assert not rendered.of_kind("ScaledObject")
-    assert rendered.names("HorizontalPodAutoscaler") == {f"radar-{s}" for s in SERVICES}
+    scaled = set(SERVICES) - set(SINGLETONS)
+    assert rendered.names("HorizontalPodAutoscaler") == {f"radar-{s}" for s in scaled}
     for worker in WORKERS:
         hpa = rendered.get("HorizontalPodAutoscaler", f"radar-{worker}")
         assert hpa["spec"]["minReplicas"] >= 1
@@ -316,8 +321,10 @@ def test_network_policies_let_keda_reach_nats_monitoring() -> None:
     for service in SERVICES:
         policy = rendered.get("NetworkPolicy", f"radar-{service}")
         egress_ports = {p["port"] for r in policy["spec"]["egress"] for p in r["ports"]}
-        assert {53, 4222, 5432} <= egress_ports, service
-        assert (443 in egress_ports) == (service in {"inference", "notifier"}), service
+        # The watcher talks to PostgreSQL, ingestion and the providers, never to NATS.
+        assert {53, 5432} <= egress_ports, service
+        assert (4222 in egress_ports) == (service not in SINGLETONS), service
+        assert (443 in egress_ports) == (service in {"inference", "notifier", "watcher"}), service
 
 
 def test_monitoring_objects_are_gated_on_their_crds() -> None:

@@ -26,6 +26,7 @@ from radar_ingestion.settings import IngestionSettings
 from radar_normalizer.settings import NormalizerSettings
 from radar_notifier.routing import RoutingTable
 from radar_notifier.settings import NotifierSettings
+from radar_watcher.settings import WatcherSettings
 
 from .rendering import CHART, SERVICES, env_of, render, render_with, variables_of
 
@@ -36,6 +37,7 @@ SETTINGS: dict[str, type[BaseSettings]] = {
     "normalizer": NormalizerSettings,
     "inference": InferenceSettings,
     "notifier": NotifierSettings,
+    "watcher": WatcherSettings,
 }
 
 # Settings the chart deliberately does not expose, and why.
@@ -70,12 +72,18 @@ SPOT_CHECKS: dict[str, dict[str, object]] = {
     "normalizer": {"llm_model": "openai/gpt-4o-mini-extract", "catalog_match": True},
     "inference": {"ltb_safety": Decimal("0.15"), "llm_base_url": "http://llm-crew.internal/v1"},
     "notifier": {"smtp_to": "ops@example.com,buyers@example.com", "digest_hour_utc": 7},
+    "watcher": {"watcher_interval_seconds": 43200.0, "digikey_locale_site": "DE"},
 }
+
+
+# Services that never touch JetStream (so read none of its outside settings).
+WITHOUT_BUS = {"watcher"}
 
 
 def fields_of(service: str) -> list[str]:
     """The settings a service reads: its settings class's fields, then the others."""
-    return [*SETTINGS[service].model_fields, *OUTSIDE_SETTINGS]
+    outside = () if service in WITHOUT_BUS else tuple(OUTSIDE_SETTINGS)
+    return [*SETTINGS[service].model_fields, *outside]
 
 
 def env_name(field: str) -> str:

@@ -84,12 +84,13 @@ app.kubernetes.io/part-of: radar
 {{- include "radar.capability" (dict "root" . "name" "prometheusRule" "api" "monitoring.coreos.com/v1/PrometheusRule") -}}
 {{- end -}}
 
-{{/* The four services and what sets them apart ------------------------------------------- */}}
+{{/* The services and what sets them apart (singleton: one replica polls under a lease) ---- */}}
 {{- define "radar.services" -}}
 ingestion: {module: radar_ingestion, worker: false}
 normalizer: {module: radar_normalizer, worker: true, stream: EVENTS, consumer: normalizer}
 inference: {module: radar_inference, worker: true, stream: NOTICES, consumer: inference}
 notifier: {module: radar_notifier, worker: true, stream: ASSESSMENTS, consumer: notifier}
+watcher: {module: radar_watcher, worker: false, singleton: true}
 {{- end -}}
 
 {{/* Secret variables each service receives (least privilege); true = required. */}}
@@ -98,6 +99,7 @@ ingestion: {RADAR_DATABASE_URL: true, RADAR_API_KEYS: false, RADAR_WEBHOOK_SECRE
 normalizer: {RADAR_DATABASE_URL: true}
 inference: {RADAR_DATABASE_URL: true, RADAR_LLM_API_KEY: false}
 notifier: {RADAR_DATABASE_URL: true, RADAR_SLACK_WEBHOOK_URL: false, RADAR_TEAMS_WEBHOOK_URL: false, RADAR_WEBHOOK_URL: false, RADAR_WEBHOOK_SIGNING_SECRET: false, RADAR_SMTP_URL: false}
+watcher: {RADAR_DATABASE_URL: true, RADAR_WATCHER_API_KEY: false, RADAR_NEXAR_CLIENT_SECRET: false, RADAR_SILICONEXPERT_API_KEY: false, RADAR_DIGIKEY_CLIENT_SECRET: false, RADAR_MOUSER_API_KEY: false}
 bootstrap: {RADAR_DATABASE_URL: true}
 {{- end -}}
 
@@ -206,6 +208,10 @@ RADAR_LLM_MODEL: {{ . | quote }}
 {{- with $v.llm.baseUrl | default $root.Values.config.llm.baseUrl }}
 RADAR_LLM_BASE_URL: {{ . | quote }}
 {{- end }}
+{{- end }}
+{{- if and (eq .service "watcher") (not ($v.settings | default dict).ingestUrl) }}
+{{- /* Changes go to ingestion inside the cluster, whatever public URL callers use. */}}
+RADAR_INGEST_URL: {{ printf "http://%s-ingestion.%s.svc:%v" (include "radar.fullname" $root) $root.Release.Namespace $root.Values.ingestion.service.port | quote }}
 {{- end }}
 {{- if eq .service "notifier" }}
 {{- if include "radar.routesSource" $root | fromYaml }}
