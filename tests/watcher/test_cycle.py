@@ -188,14 +188,26 @@ async def test_quota_spent_waits_or_gives_up_by_hand(pool: asyncpg.Pool, lease: 
             pacing = Pacing(give_up_on_error=True, page_parts=1)
             with pytest.raises(SourceFailed, match=r"allowance used up .* provider reports 0 left"):
                 await run_cycle(pool, lease, sources["digikey"], pacing)
-    row = await pool.fetchrow(
-        "SELECT checked, quota_remaining, last_error FROM watcher_sources WHERE source = 'digikey'"
-    )
+    health = "SELECT checked, quota_remaining, last_error, failing_since FROM watcher_sources"
+    row = await pool.fetchrow(health)
     assert row is not None
     assert row["checked"] == 3
     assert row["quota_remaining"] == 0
     assert "used up" in row["last_error"]
+    assert row["failing_since"] is not None, "what the day-long failure alert reads"
     assert digikey.asked.total() == 3, "no request beyond the allowance"
+    # A new day's allowance: the same cycle goes on and the source is healthy again.
+    await pool.execute("UPDATE watcher_sources SET quota_window = '', quota_remaining = NULL")
+    digikey.used_today = 0
+    with serving(digikey) as served:
+        async with contextlib.AsyncExitStack() as stack:
+            settings = settings_for(settings_env(served), watcher_page_parts=1)
+            report = await run_cycle(pool, lease, (await sources_for(settings, stack))["digikey"])
+    assert (report.cycle, report.finished) == (1, True)
+    row = await pool.fetchrow(health)
+    assert row is not None
+    assert row["checked"] == 5
+    assert row["failing_since"] is None
 
 
 async def test_a_cycle_is_spread_over_its_span(pool: asyncpg.Pool, lease: Lease) -> None:

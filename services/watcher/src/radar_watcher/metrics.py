@@ -28,6 +28,11 @@ LAST_SUCCESS = Gauge(
     "When a source last answered a page (or, never having answered, was first enabled).",
     ["source"],
 )
+FAILING_SINCE = Gauge(
+    "radar_watcher_source_failing_since_timestamp_seconds",
+    "When a source's first failure since its last success happened (0: it answers).",
+    ["source"],
+)
 CYCLE_PROGRESS = Gauge(
     "radar_watcher_cycle_checked_parts",
     "Parts checked so far in a source's current cycle.",

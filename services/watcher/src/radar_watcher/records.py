@@ -92,7 +92,7 @@ async def advance_cycle(conn: asyncpg.Connection, source: str, cursor: str, part
     """The page ending at ``cursor`` is recorded: the next one starts after it."""
     await conn.execute(
         "UPDATE watcher_sources SET cursor = $2, checked = checked + $3,"
-        " last_success_at = now() WHERE source = $1",
+        " last_success_at = now(), failing_since = NULL WHERE source = $1",
         source,
         cursor,
         parts,
@@ -101,15 +101,16 @@ async def advance_cycle(conn: asyncpg.Connection, source: str, cursor: str, part
 
 async def finish_cycle(conn: asyncpg.Connection, source: str) -> None:
     await conn.execute(
-        "UPDATE watcher_sources SET cycle_finished_at = now(), last_success_at = now()"
-        " WHERE source = $1",
+        "UPDATE watcher_sources SET cycle_finished_at = now(), last_success_at = now(),"
+        " failing_since = NULL WHERE source = $1",
         source,
     )
 
 
 async def record_error(conn: asyncpg.Connection, source: str, message: str) -> None:
     await conn.execute(
-        "UPDATE watcher_sources SET last_error_at = now(), last_error = $2 WHERE source = $1",
+        "UPDATE watcher_sources SET last_error_at = now(), last_error = $2,"
+        " failing_since = coalesce(failing_since, now()) WHERE source = $1",
         source,
         message[:1000],
     )

@@ -134,11 +134,13 @@ class Watcher:
         while True:
             with contextlib.suppress(OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
                 for row in await self.pool.fetch(
-                    "SELECT source, extract(epoch FROM last_success_at) AS ok, quota_remaining,"
-                    " checked, total FROM watcher_sources WHERE source = ANY($1::text[])",
+                    "SELECT source, extract(epoch FROM last_success_at) AS ok,"
+                    " coalesce(extract(epoch FROM failing_since), 0) AS failing, checked, total"
+                    " FROM watcher_sources WHERE source = ANY($1::text[])",
                     names,
                 ):
                     metrics.LAST_SUCCESS.labels(row["source"]).set(float(row["ok"]))
+                    metrics.FAILING_SINCE.labels(row["source"]).set(float(row["failing"]))
                     if not self.leading:  # the leader sets these as it goes
                         metrics.CYCLE_PROGRESS.labels(row["source"]).set(row["checked"])
                         metrics.CYCLE_TOTAL.labels(row["source"]).set(row["total"])
