@@ -103,20 +103,32 @@ class CycleRunner:
         self.lease = lease
         self.pacing = pacing
         self.on_changes = on_changes
+        self._retrying: dict[str, AsyncRetrying] = {}
 
     async def run(
         self, enabled: Enabled, throttle: Throttle, progress: Progress | None = None
     ) -> CycleReport:
         """Run the source's open cycle to its end, or a new one when none is open."""
+        # One connection for the whole cycle: a pool round trip (and reset) per request would
+        # cost more than the request's own work.
+        async with self.pool.acquire() as conn:
+            return await self._run(conn, enabled, throttle, progress)
+
+    async def _run(
+        self,
+        conn: asyncpg.Connection,
+        enabled: Enabled,
+        throttle: Throttle,
+        progress: Progress | None,
+    ) -> CycleReport:
         source = enabled.source
         changed_only = bool(getattr(source, "changed_only", False))
-        async with self.pool.acquire() as conn:
-            state = await records.cycle_state(conn, source.name)
-            if not state.in_progress:
-                total = await catalog_size(conn, changed_only=changed_only)
-                async with conn.transaction():
-                    await self.lease.fence(conn)
-                    state = await records.start_cycle(conn, source.name, total)
+        state = await records.cycle_state(conn, source.name)
+        if not state.in_progress:
+            total = await catalog_size(conn, changed_only=changed_only)
+            async with conn.transaction():
+                await self.lease.fence(conn)
+                state = await records.start_cycle(conn, source.name, total)
         assert state.started_at is not None
         log.info(
             "%s cycle %d: %d of %d parts checked",
@@ -137,23 +149,28 @@ class CycleRunner:
             wait = (due - datetime.now(UTC)).total_seconds()
             if wait > 0:
                 await asyncio.sleep(wait)
-            async with self.pool.acquire() as conn:
-                page = await catalog_page(conn, state.cursor, size, changed_only=changed_only)
+            page = await catalog_page(conn, state.cursor, size, changed_only=changed_only)
             if not page:
-                async with self.pool.acquire() as conn, conn.transaction():
+                async with conn.transaction():
                     await self.lease.fence(conn)
                     await records.finish_cycle(conn, source.name)
                 log.info("%s cycle %d done: %d parts", source.name, state.cycle, state.checked)
                 return CycleReport(source.name, state.cycle, state.checked, changes, True)
-            answer = await self._ask_until_answered(enabled, throttle, page)
-            changes += await self._record(enabled, page, answer)
-            state = replace(state, cursor=page[-1].mpn, checked=state.checked + len(page))
+            asked, answer = await self._ask_until_answered(conn, enabled, throttle, page)
+            changes += await self._record(conn, enabled, asked, answer)
+            state = replace(state, cursor=asked[-1].mpn, checked=state.checked + len(asked))
 
-    async def _record(self, enabled: Enabled, page: Sequence[CatalogPart], answer: Answer) -> int:
+    async def _record(
+        self,
+        conn: asyncpg.Connection,
+        enabled: Enabled,
+        page: Sequence[CatalogPart],
+        answer: Answer,
+    ) -> int:
         name = enabled.source.name
         for attempt in range(3):
             try:
-                async with self.pool.acquire() as conn, conn.transaction():
+                async with conn.transaction():
                     await self.lease.fence(conn)
                     found = await records.record_page(
                         conn, name, page, answer.observations, datetime.now(UTC)
@@ -175,17 +192,22 @@ class CycleRunner:
         return len(found)
 
     async def _ask_until_answered(
-        self, enabled: Enabled, throttle: Throttle, page: Sequence[CatalogPart]
-    ) -> Answer:
-        """The whole page's answer; waits out quotas and failures (or gives up when told)."""
+        self,
+        conn: asyncpg.Connection,
+        enabled: Enabled,
+        throttle: Throttle,
+        page: Sequence[CatalogPart],
+    ) -> tuple[Sequence[CatalogPart], Answer]:
+        """The page (cut to what the allowance still permits) and its whole answer; waits out
+        quotas and failures (or gives up, when told to)."""
         name = enabled.source.name
         while True:
             try:
-                return await self._ask(enabled, throttle, page)
+                return await self._ask(conn, enabled, throttle, page)
             except QuotaExhausted as exc:
                 metrics.API_ERRORS.labels(name, exc.kind).inc()
                 metrics.QUOTA_REMAINING.labels(name).set(0)
-                await self._note_error(name, str(exc))
+                await records.record_error(conn, name, str(exc))
                 if self.pacing.give_up_on_error:
                     raise SourceFailed(str(exc)) from exc
                 wait = (exc.until - datetime.now(UTC)).total_seconds()
@@ -193,7 +215,7 @@ class CycleRunner:
                 await asyncio.sleep(max(1.0, wait))
             except SourceError as exc:
                 metrics.API_ERRORS.labels(name, exc.kind).inc()
-                await self._note_error(name, str(exc))
+                await records.record_error(conn, name, str(exc))
                 if self.pacing.give_up_on_error:
                     raise SourceFailed(str(exc)) from exc
                 log.warning(
@@ -204,42 +226,44 @@ class CycleRunner:
                 )
                 await asyncio.sleep(self.pacing.error_backoff_seconds)
 
-    async def _note_error(self, source: str, message: str) -> None:
-        async with self.pool.acquire() as conn:
-            await records.record_error(conn, source, message)
-
     async def _ask(
-        self, enabled: Enabled, throttle: Throttle, page: Sequence[CatalogPart]
-    ) -> Answer:
+        self,
+        conn: asyncpg.Connection,
+        enabled: Enabled,
+        throttle: Throttle,
+        page: Sequence[CatalogPart],
+    ) -> tuple[Sequence[CatalogPart], Answer]:
         source = enabled.source
-        total = Answer([], requests=0, units=0)
         step = source.parts_per_request
+        if enabled.remote:
+            left = await throttle.check_allowance(conn)
+            metrics.QUOTA_REMAINING.labels(source.name).set(-1 if left is None else left)
+            if left is not None:
+                # Spend no more than is left: the rest of the page waits for the next window.
+                page = page[: max(1, left) * step]
+        total = Answer([], requests=0, units=0)
         for start in range(0, len(page), step):
-            chunk = page[start : start + step]
-            if enabled.remote:
-                async with self.pool.acquire() as conn:
-                    left = await throttle.check_allowance(conn)
-                metrics.QUOTA_REMAINING.labels(source.name).set(-1 if left is None else left)
-            answer = await self._request(enabled, throttle, chunk)
+            answer = await self._request(enabled, throttle, page[start : start + step])
             total.observations += answer.observations
             total.requests += answer.requests
             total.units += answer.units
             if answer.quota_remaining is not None:
                 total.quota_remaining = answer.quota_remaining
                 metrics.QUOTA_REMAINING.labels(source.name).set(answer.quota_remaining)
-        return _complete(total, page)
+        return page, _complete(total, page)
 
     async def _request(
         self, enabled: Enabled, throttle: Throttle, chunk: Sequence[CatalogPart]
     ) -> Answer:
         name = enabled.source.name
-        retrying = AsyncRetrying(
-            retry=retry_if_exception_type((RateLimited, SourceUnavailable)),
-            wait=_wait_for(wait_exponential(multiplier=1, max=self.pacing.retry_max_seconds)),
-            stop=stop_after_attempt(self.pacing.attempts),
-            reraise=True,
-        )
-        async for attempt in retrying:
+        if name not in self._retrying:  # one policy per source: its cycle asks one at a time
+            self._retrying[name] = AsyncRetrying(
+                retry=retry_if_exception_type((RateLimited, SourceUnavailable)),
+                wait=_wait_for(wait_exponential(multiplier=1, max=self.pacing.retry_max_seconds)),
+                stop=stop_after_attempt(self.pacing.attempts),
+                reraise=True,
+            )
+        async for attempt in self._retrying[name]:
             with attempt:
                 await throttle.request_slot()
                 try:

@@ -8,6 +8,7 @@ averaged, and a part is reactivated only once no source still reports it discont
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping
 
@@ -38,9 +39,13 @@ def status_from(raw: str, table: Mapping[str, str]) -> str:
     Annotations such as Nexar's "(Last Updated: 2 years ago)" are dropped first; words the
     table does not know are unknown, never guessed.
     """
+    return table.get(_vocabulary_key(raw), UNKNOWN)
+
+
+@functools.lru_cache(maxsize=1024)  # providers use a handful of words, millions of times
+def _vocabulary_key(raw: str) -> str:
     key = _PARENTHESIS.sub(" ", raw).replace("_", " ").lower()
-    key = re.sub(r"\s+", " ", key).strip(" .")
-    return table.get(key, UNKNOWN)
+    return re.sub(r"\s+", " ", key).strip(" .")
 
 
 def change_kind(announced: str, new: str) -> str | None:

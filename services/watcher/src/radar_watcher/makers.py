@@ -7,6 +7,7 @@ body of that function becomes a call to ``radar_common.manufacturers.canonical_m
 
 from __future__ import annotations
 
+import functools
 import re
 
 _ALIASES = {
@@ -42,12 +43,14 @@ _ALIASES = {
 _LEGAL_SUFFIX = re.compile(r"\b(inc|incorporated|corp|corporation|co|ltd|llc|gmbh|ag|nv|bv|plc)\b")
 
 
+@functools.lru_cache(maxsize=4096)  # a catalog names a few hundred manufacturers at most
 def _key(name: str) -> str:
     key = re.sub(r"[^a-z0-9 ]+", " ", name.lower())
     key = _LEGAL_SUFFIX.sub(" ", key)
     return re.sub(r"\s+", " ", key).strip()
 
 
+@functools.lru_cache(maxsize=4096)
 def canonical_manufacturer(name: str) -> str:
     """The canonical spelling of ``name``; an unknown name is returned tidied, never dropped."""
     return _ALIASES.get(_key(name), re.sub(r"\s+", " ", name).strip())
