@@ -31,6 +31,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -124,6 +125,21 @@ async def cycles(database_url: str) -> dict[str, dict[str, Any]]:
     return found
 
 
+def peak_rss_mb(pid: int) -> float:
+    """The process's resident high-water mark (VmHWM) since its exec, in MB; 0 once it is gone.
+
+    Not ``ru_maxrss`` from wait4: a forked child's RSS counts this process's pages (the
+    provider fakes) until it execs, which would make the watcher look as big as the bench.
+    """
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
 def run_cycle(env: dict[str, str]) -> tuple[float, float, float, float, int]:
     """``radar watch --once`` as a child: (wall s, user CPU s, system CPU s, peak RSS MB, exit)."""
     radar = Path(sys.executable).parent / "radar"
@@ -131,13 +147,29 @@ def run_cycle(env: dict[str, str]) -> tuple[float, float, float, float, int]:
     proc = subprocess.Popen(
         [str(radar), "watch", "--once"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
+    peak = 0.0
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.wait(0.1):
+            peak = max(peak, peak_rss_mb(proc.pid))
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    # Wait for the exit without reaping it (WNOWAIT): wait4 then gives the child's CPU.
+    while os.waitid(os.P_PID, proc.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is None:
+        time.sleep(0.05)
+    done.set()
+    sampler.join()
+    peak = max(peak, peak_rss_mb(proc.pid))
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - started
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode:
         assert proc.stderr is not None
         print(proc.stderr.read().decode(errors="replace")[-2000:], file=sys.stderr)
-    return wall, usage.ru_utime, usage.ru_stime, usage.ru_maxrss / 1024, proc.returncode
+    return wall, usage.ru_utime, usage.ru_stime, peak, proc.returncode
 
 
 def measure(
