@@ -66,6 +66,23 @@ async def test_first_import_is_the_baseline_and_a_changed_status_is_one_change(
     assert len(await changes(pool)) == 1
 
 
+async def test_a_part_without_manufacturer_is_announced_with_the_sources(
+    pool: asyncpg.Pool, lease: Lease
+) -> None:
+    await import_parts(pool, [("NOMAKER-1", "", "active"), ("NOMAKER-2", "", "active")])
+    await run_cycle(pool, lease, CATALOG)
+    nexar = Nexar([Part("NOMAKER-1", "Texas Instruments Inc.", "eol")])
+    with serving(nexar) as served:
+        async with contextlib.AsyncExitStack() as stack:
+            sources = await sources_for(settings_for(settings_env(served)), stack)
+            await run_cycle(pool, lease, sources["nexar"])
+    await import_parts(pool, [("NOMAKER-1", "", "eol"), ("NOMAKER-2", "", "eol")])
+    await run_cycle(pool, lease, CATALOG)
+    makers = {c["mpn"]: c["payload"]["manufacturer_code"] for c in await changes(pool)}
+    # ComponentAlert needs a manufacturer: the provider's, else "unknown", never empty.
+    assert makers == {"NOMAKER-1": "Texas Instruments", "NOMAKER-2": "unknown"}
+
+
 async def test_reactivation_and_statuses_already_known(pool: asyncpg.Pool, lease: Lease) -> None:
     rows = [("PA-1", "Texas Instruments", "eol"), ("PA-2", "TI", "nrnd"), ("PA-3", "TI", "")]
     await import_parts(pool, rows)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import asyncpg
@@ -260,6 +260,9 @@ async def record_page(
         if new.kind is None:
             continue
         trigger = next(v for v in seen if v.source == source)
+        if not part.manufacturer:  # the catalog names none: the source's name, else unknown
+            maker = canonical_manufacturer(observed[mpn].manufacturer) or "unknown"
+            part = replace(part, manufacturer=maker)
         payload = alert_payload(
             source=source,
             announced=part,
