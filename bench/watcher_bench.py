@@ -288,9 +288,11 @@ def stated_for(count: int) -> list[list[object]]:
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="10000,50000,100000")
-    parser.add_argument("--paced-requests", type=int, default=PACED_REQUESTS)
+    parser.add_argument("--paced-requests", type=int, default=PACED_REQUESTS, help="0: skip")
+    parser.add_argument("--sources", default=",".join(REMOTE), help="remote sources to scale")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
+    scaled = tuple(s for s in args.sources.split(",") if s)
     print(f"machine: {json.dumps(machine())}")
     root = Path(tempfile.mkdtemp(prefix="radar-watcher-bench-"))
     pg = PostgresServer(root / "pg").start()
@@ -298,23 +300,27 @@ def main() -> int:
     try:
         # 1. Each source alone at a limit its requests can reach: does it use the allowance
         #    fully and never exceed it?
-        print(f"\n--- pacing: each source alone, {PACED_PER_MINUTE} requests a minute ---")
-        for name in REMOTE:
+        if args.paced_requests:
+            print(f"\n--- pacing: each source alone, {PACED_PER_MINUTE} requests a minute ---")
+        for name in REMOTE if args.paced_requests else ():
             count = args.paced_requests * PARTS_PER_REQUEST[name]
             limits = dict.fromkeys(REMOTE, PACED_PER_MINUTE)
             result = measure(pg, f"paced_{name}", count, (name,), limits)
             paced.append(result)
-        print(table(SOURCE_HEADERS, [row for r in paced for row in source_rows(r)]))
-        print(
-            "watcher CPU per source alone: "
-            + ", ".join(
-                f"{r['sources_on'][1]} {r['cpu_seconds']} s for {r['parts']:,} parts" for r in paced
+        if paced:
+            print(table(SOURCE_HEADERS, [row for r in paced for row in source_rows(r)]))
+            print(
+                "watcher CPU per source alone: "
+                + ", ".join(
+                    f"{r['sources_on'][1]} {r['cpu_seconds']} s for {r['parts']:,} parts"
+                    for r in paced
+                )
             )
-        )
         # 2. Every source at once over the whole catalog, limits out of the way: CPU and memory.
         for count in sizes:
-            print(f"\n--- one cycle of every source over {count:,} parts ---", flush=True)
-            result = measure(pg, f"scale_{count}", count, REMOTE, BENCH_PER_MINUTE)
+            on = ", ".join(("catalog", *scaled))
+            print(f"\n--- one cycle of {on} over {count:,} parts ---", flush=True)
+            result = measure(pg, f"scale_{count}", count, scaled, BENCH_PER_MINUTE)
             scale.append(result)
             print(table(SOURCE_HEADERS, source_rows(result)))
             print(
@@ -327,7 +333,7 @@ def main() -> int:
     finally:
         pg.stop("immediate")
         shutil.rmtree(root, ignore_errors=True)
-    print("\n--- memory and CPU as the catalog grows (every source) ---")
+    print(f"\n--- memory and CPU as the catalog grows (catalog, {', '.join(scaled)}) ---")
     base = scale[0]
     print(
         table(
@@ -353,7 +359,7 @@ def main() -> int:
         )
     )
     write(
-        "watcher",
+        "watcher" if scaled == REMOTE else f"watcher_{'_'.join(scaled)}",
         {
             "paced": paced,
             "scale": scale,

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import asyncpg
@@ -65,3 +67,29 @@ async def observation(pool: asyncpg.Pool, source: str, mpn: str) -> dict[str, An
     )
     assert row is not None, f"{source} never recorded {mpn}"
     return {**dict(row), "raw": json.loads(row["raw"])}
+
+
+def query(database_url: str, sql: str) -> list[dict[str, Any]]:
+    """Rows of ``sql`` from a test that runs the watcher as a process (no event loop of its own)."""
+
+    async def run() -> list[dict[str, Any]]:
+        conn = await asyncpg.connect(database_url)
+        try:
+            return [dict(r) for r in await conn.fetch(sql)]
+        finally:
+            await conn.close()
+
+    return asyncio.run(run())
+
+
+def wait_until(
+    check: Callable[[], Any], timeout: float = 120.0, what: str = "", every: float = 0.1
+) -> Any:
+    """The first truthy value of ``check()``, polled every ``every`` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(every)
+    raise TimeoutError(f"not reached in {timeout:.0f}s: {what}")

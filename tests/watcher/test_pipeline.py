@@ -6,14 +6,12 @@ the demo catalog. The watcher runs its offline source (catalog imports) every se
 
 from __future__ import annotations
 
-import asyncio
 import importlib.util
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import httpx
 import pytest
 
@@ -22,6 +20,7 @@ from radar_cli.commands.watch import DEMO_PART, demo_catalog_variant
 from radar_cli.infra import NatsServer
 from radar_cli.stack import PIPELINE, Stack
 from tests.support.receiver import Received, Receiver
+from tests.watcher.harness import query, wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 API_KEY = "watcher-e2e-key-0123456789"
@@ -32,27 +31,6 @@ RECORDS_MERGED = importlib.util.find_spec("radar_common.notices") is not None
 def catalog_with(tmp_path: Path, status: str) -> Path:
     """The demo catalog with PART's lifecycle_status set to ``status``."""
     return demo_catalog_variant(tmp_path / f"catalog-{status}", {PART: status})
-
-
-def query(database_url: str, sql: str) -> list[dict[str, Any]]:
-    async def run() -> list[dict[str, Any]]:
-        conn = await asyncpg.connect(database_url)
-        try:
-            return [dict(r) for r in await conn.fetch(sql)]
-        finally:
-            await conn.close()
-
-    return asyncio.run(run())
-
-
-def wait_until(check: Callable[[], Any], timeout: float = 60.0, what: str = "") -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise TimeoutError(f"not reached in {timeout:.0f}s: {what}")
 
 
 def catalog_cycles(database_url: str) -> int:

@@ -5,13 +5,11 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import time
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import pytest
 
 from radar_cli.infra import free_port
@@ -19,6 +17,7 @@ from radar_cli.stack import ServiceProcess
 from radar_common.catalog import import_texts
 from radar_common.db import connect_pool, migrate
 from tests.watcher.conftest import numbered, parts_csv
+from tests.watcher.harness import query, wait_until
 from tests.watcher.providers import Nexar, Part, Served, settings_env
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(300)]
@@ -26,29 +25,8 @@ PARTS = 10_000
 PER_REQUEST = 100
 
 
-def fetch(database_url: str, sql: str) -> list[dict[str, Any]]:
-    async def run() -> list[dict[str, Any]]:
-        conn = await asyncpg.connect(database_url)
-        try:
-            return [dict(r) for r in await conn.fetch(sql)]
-        finally:
-            await conn.close()
-
-    return asyncio.run(run())
-
-
-def wait_until(check: Callable[[], Any], timeout: float = 120.0, what: str = "") -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise TimeoutError(f"not reached in {timeout:.0f}s: {what}")
-
-
 def nexar_cycle(database_url: str) -> dict[str, Any]:
-    rows = fetch(
+    rows = query(
         database_url,
         "SELECT cycle, checked, total, cycle_finished_at FROM watcher_sources"
         " WHERE source = 'nexar'",
@@ -130,7 +108,7 @@ def test_a_cycle_killed_halfway_resumes_without_checking_a_part_twice(
         second.stop()
     assert done["cycle"] == 1, "the same cycle was resumed, not a new one started"
     assert done["checked"] == PARTS
-    observed = fetch(
+    observed = query(
         catalog, "SELECT count(*) AS n FROM watcher_observations WHERE source = 'nexar'"
     )
     assert observed[0]["n"] == PARTS
@@ -141,7 +119,7 @@ def test_a_cycle_killed_halfway_resumes_without_checking_a_part_twice(
     assert len(twice) <= PER_REQUEST, len(twice)
     assert all(asked_before[m] == 1 for m in twice)
     assert sum(asked_before.values()) >= killed_at["checked"]
-    assert fetch(catalog, "SELECT count(*) AS n FROM watcher_changes")[0]["n"] == 0
+    assert query(catalog, "SELECT count(*) AS n FROM watcher_changes")[0]["n"] == 0
 
 
 def test_of_two_replicas_one_polls_and_the_other_takes_over(

@@ -204,27 +204,18 @@ class CycleRunner:
         while True:
             try:
                 return await self._ask(conn, enabled, throttle, page)
-            except QuotaExhausted as exc:
-                metrics.API_ERRORS.labels(name, exc.kind).inc()
-                metrics.QUOTA_REMAINING.labels(name).set(0)
-                await records.record_error(conn, name, str(exc))
-                if self.pacing.give_up_on_error:
-                    raise SourceFailed(str(exc)) from exc
-                wait = (exc.until - datetime.now(UTC)).total_seconds()
-                log.warning("%s: %s; waiting %.0f s", name, exc, wait)
-                await asyncio.sleep(max(1.0, wait))
             except SourceError as exc:
                 metrics.API_ERRORS.labels(name, exc.kind).inc()
                 await records.record_error(conn, name, str(exc))
                 if self.pacing.give_up_on_error:
                     raise SourceFailed(str(exc)) from exc
-                log.warning(
-                    "%s failed (%s); trying again in %.0f s",
-                    name,
-                    exc,
-                    self.pacing.error_backoff_seconds,
-                )
-                await asyncio.sleep(self.pacing.error_backoff_seconds)
+                if isinstance(exc, QuotaExhausted):  # nothing left until the window resets
+                    metrics.QUOTA_REMAINING.labels(name).set(0)
+                    wait = max(1.0, (exc.until - datetime.now(UTC)).total_seconds())
+                else:
+                    wait = self.pacing.error_backoff_seconds
+                log.warning("%s: %s; trying again in %.0f s", name, exc, wait)
+                await asyncio.sleep(wait)
 
     async def _ask(
         self,
