@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from decimal import Decimal
 
 import pytest
 from openpyxl import Workbook
@@ -104,20 +105,20 @@ def test_kicad_plugin_bom_maps_onto_bom_rows() -> None:
     kind = guess_kind(table.file, table.header)
     assert kind.name == "bom"
     mapping = propose_mapping(kind, table.header)
-    assert [
-        table.header[i] for i in (mapping["mpn"], mapping["quantity"], mapping["references"])
-    ] == [
-        "MPN",
-        "Qnty",
-        "Ref",
-    ]
+    named = {f: table.header[i] for f, i in mapping.items() if i is not None}
+    assert named == {
+        "mpn": "MPN",
+        "manufacturer": "Manufacturer",
+        "quantity": "Qnty",
+        "references": "Ref",
+    }
     result = convert([table], [FileMapping("bom", mapping, assembly="SNS-10")])
     assert result.errors == []
     lines = parse_bom(result.texts["bom.csv"])
     assert [(b.parent_sku, b.mpn, b.manufacturer, b.quantity) for b in lines] == [
-        ("SNS-10", "GRM188R71H104KA93D", "Murata", 3),
-        ("SNS-10", "LM358DR", "Texas Instruments", 1),
-        ("SNS-10", "RC0603FR-0710KL", "Yageo", 5),  # no Qnty: the designators are counted
+        ("SNS-10", "GRM188R71H104KA93D", "Murata", Decimal(3)),
+        ("SNS-10", "LM358DR", "Texas Instruments", Decimal(1)),
+        ("SNS-10", "RC0603FR-0710KL", "Yageo", Decimal(5)),  # no Qnty: the designators are counted
     ]
 
 
@@ -127,7 +128,7 @@ def test_kicad_builtin_export_leaves_out_dnp_rows() -> None:
     result = convert([table], [FileMapping("bom", mapping, assembly="BRD-1")])
     assert result.ok
     assert result.skipped == {"board.csv": 1}
-    assert [b.quantity for b in parse_bom(result.texts["bom.csv"])] == [4]
+    assert [b.quantity for b in parse_bom(result.texts["bom.csv"])] == [Decimal(4)]
 
 
 def test_altium_workbook_maps_and_reports_the_second_manufacturer() -> None:
@@ -140,8 +141,8 @@ def test_altium_workbook_maps_and_reports_the_second_manufacturer() -> None:
     result = convert([table], [FileMapping("bom", mapping, assembly="SNS-10")])
     assert result.ok, result.errors
     assert [(b.mpn, b.quantity) for b in parse_bom(result.texts["bom.csv"])] == [
-        ("GRM21BR61E106KA73L", 2),
-        ("STM32F103C8T6", 1),
+        ("GRM21BR61E106KA73L", Decimal(2)),
+        ("STM32F103C8T6", Decimal(1)),
     ]
     assert len(result.warnings) == 2
     assert "Manufacturer Part Number 2 (J)" in " ".join(result.warnings)
