@@ -31,7 +31,7 @@ KICAD = b"""\
 "Generator:","bom_csv_grouped_extra.py"
 "Component Count:","10"
 "Ref","Qnty","Value","Cmp name","Footprint","Description","Vendor","MPN","Manufacturer"
-"C1, C2, C5, ","3","100n","C","Capacitor_SMD:C_0603","Unpolarized capacitor","","GRM188R71H104KA93D","Murata"
+"C1, C2, C5, ","3","100n","C","Capacitor_SMD:C_0603","Capacitor","","GRM188R71H104KA93D","Murata"
 "U1, ","1","LM358","LM358","Package_SO:SOIC-8","Dual op amp","","LM358DR","Texas Instruments"
 "R1-R4, R9","","10k","R","Resistor_SMD:R_0603","Resistor","","RC0603FR-0710KL","Yageo"
 """
