@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 
 import asyncpg
 import pytest
-from playwright.async_api import BrowserContext, Page, expect
+from playwright.async_api import BrowserContext, FilePayload, Page, expect
 
 from radar_cli.commands.catalog import demo_catalog_dir
 from radar_common.catalog import import_texts, read_directory
@@ -60,7 +60,7 @@ async def pool(console: Console) -> AsyncIterator[asyncpg.Pool]:
 async def upload(page: Page, console: Console, name: str, data: bytes, mime: str) -> None:
     await page.goto(console.url + "/catalog/import")
     await page.get_by_label("Files (CSV or XLSX; several at once)").set_input_files(
-        [{"name": name, "mimeType": mime, "buffer": data}]
+        [FilePayload(name=name, mimeType=mime, buffer=data)]
     )
     await page.get_by_role("button", name="Upload and map columns").click()
     await expect(page.get_by_role("heading", name="Map columns and preview")).to_be_visible()
