@@ -183,12 +183,21 @@ def _gone(request: Request) -> Response:
 
 
 async def _preview(
-    request: Request, state: StateDep, files: list[MappedFile], draft_id: uuid.UUID
-) -> tuple[Conversion, dict[str, int]]:
+    state: StateDep, files: list[MappedFile], draft_id: uuid.UUID
+) -> tuple[Conversion, dict[str, object]]:
+    """Convert and check the files as mapped: the conversion, and the mapping page's context."""
     conversion = await run_in_threadpool(
         convert, [f.table for f in files], [f.mapping for f in files]
     )
-    return conversion, await catalog_counts(state.pool)
+    context: dict[str, object] = {
+        "draft_id": draft_id,
+        "files": files,
+        "kinds": KINDS,
+        "conversion": conversion,
+        "counts": await catalog_counts(state.pool),
+        "tables": TABLES,
+    }
+    return conversion, context
 
 
 @router.get("/catalog/import/{draft_id}")
@@ -199,18 +208,11 @@ async def mapping_page(
     if tables is None:
         return _gone(request)
     files = mapped_files(tables, request.query_params)
-    conversion, counts = await _preview(request, state, files, draft_id)
+    conversion, context = await _preview(state, files, draft_id)
     return render(
         request,
         "catalog_import.html",
-        {
-            "draft_id": draft_id,
-            "files": files,
-            "kinds": KINDS,
-            "conversion": conversion,
-            "counts": counts,
-            "tables": TABLES,
-        },
+        context,
         status=200 if conversion.ok else 422,
         active="catalog",
     )
@@ -224,15 +226,7 @@ async def commit(request: Request, state: StateDep, user: Admin, draft_id: uuid.
     form = await request.form()
     params = {k: v for k, v in form.items() if isinstance(v, str)}
     files = mapped_files(tables, params)
-    conversion, counts = await _preview(request, state, files, draft_id)
-    context = {
-        "draft_id": draft_id,
-        "files": files,
-        "kinds": KINDS,
-        "conversion": conversion,
-        "counts": counts,
-        "tables": TABLES,
-    }
+    conversion, context = await _preview(state, files, draft_id)
     if not conversion.ok:
         return render(request, "catalog_import.html", context, status=422, active="catalog")
     try:
