@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 
 from radar_cli.devenv import read_dev_env
@@ -40,6 +41,12 @@ def test_radar_dev_shows_demo_alerts_and_stops_cleanly(tmp_path: Path) -> None:
             assert dev_env["RADAR_API_URL"].startswith("http://127.0.0.1:")
             assert dev_env["RADAR_API_KEY"].startswith("dev-")
             assert dev_env["RADAR_NATS_URL"].startswith("nats://127.0.0.1:")
+            # The console runs too, and the sign-in link printed opens development sign-in.
+            sign_in = dev_env["RADAR_CONSOLE_SIGN_IN_URL"]
+            assert sign_in in text.replace("\n", "").replace(" ", "").replace("│", "")
+            page = httpx.get(sign_in, timeout=10)
+            assert page.status_code == 200
+            assert "Sign in as admin@radar.dev" in page.text
         finally:
             proc.send_signal(signal.SIGINT)
             code = proc.wait(60)

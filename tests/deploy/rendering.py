@@ -40,7 +40,9 @@ VALUES_SETS: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]]
     ),
 }
 WORKERS = ("normalizer", "inference", "notifier")
-SERVICES = ("ingestion", *WORKERS)
+SERVICES = ("ingestion", *WORKERS, "console")
+# Services that take requests and scale on CPU (the console runs fixed replicas).
+AUTOSCALED = ("ingestion", *WORKERS)
 
 
 def tool(name: str) -> str | None:

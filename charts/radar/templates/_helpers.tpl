@@ -84,12 +84,13 @@ app.kubernetes.io/part-of: radar
 {{- include "radar.capability" (dict "root" . "name" "prometheusRule" "api" "monitoring.coreos.com/v1/PrometheusRule") -}}
 {{- end -}}
 
-{{/* The four services and what sets them apart ------------------------------------------- */}}
+{{/* The services and what sets them apart ------------------------------------------- */}}
 {{- define "radar.services" -}}
 ingestion: {module: radar_ingestion, worker: false}
 normalizer: {module: radar_normalizer, worker: true, stream: EVENTS, consumer: normalizer}
 inference: {module: radar_inference, worker: true, stream: NOTICES, consumer: inference}
 notifier: {module: radar_notifier, worker: true, stream: ASSESSMENTS, consumer: notifier}
+console: {module: radar_console, worker: false}
 {{- end -}}
 
 {{/* Secret variables each service receives (least privilege); true = required. */}}
@@ -98,6 +99,7 @@ ingestion: {RADAR_DATABASE_URL: true, RADAR_API_KEYS: false, RADAR_WEBHOOK_SECRE
 normalizer: {RADAR_DATABASE_URL: true}
 inference: {RADAR_DATABASE_URL: true, RADAR_LLM_API_KEY: false}
 notifier: {RADAR_DATABASE_URL: true, RADAR_SLACK_WEBHOOK_URL: false, RADAR_TEAMS_WEBHOOK_URL: false, RADAR_WEBHOOK_URL: false, RADAR_WEBHOOK_SIGNING_SECRET: false, RADAR_SMTP_URL: false}
+console: {RADAR_DATABASE_URL: true, RADAR_CONSOLE_SESSION_SECRET: false, RADAR_OIDC_CLIENT_SECRET: false, RADAR_CONSOLE_DEV_TOKEN: false}
 bootstrap: {RADAR_DATABASE_URL: true}
 {{- end -}}
 
@@ -151,6 +153,9 @@ RADAR_HTTP_PORT: {{ .Values.defaults.containerPort | quote }}
 RADAR_LOG_LEVEL: {{ .Values.config.logLevel | quote }}
 RADAR_LOG_JSON: {{ .Values.config.logJson | toString | quote }}
 RADAR_PUBLIC_URL: {{ .Values.config.publicUrl | default (printf "http://%s-ingestion.%s.svc:%v" (include "radar.fullname" .) .Release.Namespace .Values.ingestion.service.port) | quote }}
+{{- with .Values.config.consoleUrl }}
+RADAR_CONSOLE_URL: {{ . | quote }}
+{{- end }}
 {{- with .Values.config.otlpEndpoint }}
 OTEL_EXPORTER_OTLP_ENDPOINT: {{ . | quote }}
 {{- end }}

@@ -29,10 +29,16 @@ from radar_cli.commands.catalog import demo_catalog_dir, import_directory_sync
 from radar_cli.devenv import STATE_DIR, write_dev_env
 from radar_cli.inbox import AlertInbox
 from radar_cli.infra import NatsServer, PostgresServer, free_port
-from radar_cli.stack import SERVICES, Stack
+from radar_cli.stack import Stack
 
 console = Console(highlight=False)
-PREFERRED_PORTS = {"ingestion": 8080, "normalizer": 8081, "inference": 8082, "notifier": 8083}
+PREFERRED_PORTS = {
+    "ingestion": 8080,
+    "normalizer": 8081,
+    "inference": 8082,
+    "notifier": 8083,
+    "console": 8084,
+}
 SEVERITY_STYLE = {
     "critical": "bold white on red",
     "high": "bold red",
@@ -177,8 +183,9 @@ def dev(
         for name in destinations:
             if os.environ.get(name):
                 extra_env[name] = os.environ[name]
-        ports = {name: _port(PREFERRED_PORTS[name]) for name, _ in SERVICES}
+        ports = {name: _port(PREFERRED_PORTS[name]) for name in PREFERRED_PORTS}
         api_url = f"http://127.0.0.1:{ports['ingestion']}"
+        console_url = f"http://127.0.0.1:{ports['console']}"
         if not any(os.environ.get(n) for n in destinations):
             inbox = AlertInbox(lambda payload: show_alert(payload, api_url)).start()
             cleanup.callback(inbox.stop)
@@ -188,6 +195,7 @@ def dev(
             if key.startswith("RADAR_") and key not in ("RADAR_NATS_URL", "RADAR_DATABASE_URL"):
                 extra_env.setdefault(key, value)
         extra_env["RADAR_API_KEYS"] = api_key
+        sign_in_url = _console_settings(extra_env, console_url)
 
         if demo:
             _load_demo_catalog(database_url)
@@ -199,8 +207,9 @@ def dev(
             ports=ports,
         )
         cleanup.callback(stack.stop_all)
-        console.print("starting ingestion, normalizer, inference, notifier …")
+        console.print("starting ingestion, normalizer, inference, notifier, console …")
         stack.start(timeout=120)
+        stack.start(("console",), timeout=60)
         write_dev_env(
             {
                 "RADAR_API_URL": api_url,
@@ -208,6 +217,8 @@ def dev(
                 "RADAR_NATS_URL": nats_url,
                 "RADAR_NATS_MONITOR_URL": monitor_url,
                 "RADAR_DATABASE_URL": database_url,
+                "RADAR_CONSOLE_URL": console_url,
+                "RADAR_CONSOLE_SIGN_IN_URL": sign_in_url,
             },
             state_dir / "dev.env",
         )
@@ -216,6 +227,8 @@ def dev(
         banner.add_column()
         banner.add_row("API", f"{api_url}  (docs: {api_url}/docs)")
         banner.add_row("API key", api_key)
+        banner.add_row("Console", console_url)
+        banner.add_row("Sign in", sign_in_url)
         banner.add_row("Try", f"curl -H 'X-API-Key: {api_key}' {api_url}/v1/tasks/<task_id>")
         banner.add_row(
             "Metrics", ", ".join(f"{n} {s.url}/metrics" for n, s in stack.services.items())
@@ -237,6 +250,20 @@ def dev(
             stop.wait(1.0)
         console.print("stopping …")
     console.print("[green]stopped[/]")
+
+
+def _console_settings(env: dict[str, str], console_url: str) -> str:
+    """Development sign-in for the console; answers the sign-in link `make run` prints.
+
+    The session secret and the sign-in token are new for every `radar dev`; settings the user
+    exported (RADAR_OIDC_*, RADAR_CONSOLE_*) win.
+    """
+    token = env.setdefault("RADAR_CONSOLE_DEV_TOKEN", secrets.token_urlsafe(24))
+    env.setdefault("RADAR_CONSOLE_URL", console_url)
+    env.setdefault("RADAR_CONSOLE_SESSION_SECRET", secrets.token_urlsafe(48))
+    env.setdefault("RADAR_CONSOLE_COOKIE_SECURE", "false")  # http://127.0.0.1
+    env.setdefault("RADAR_CONSOLE_DEV_SIGN_IN", "true")
+    return f"{env['RADAR_CONSOLE_URL']}/auth/dev?token={token}"
 
 
 def _report_task(api_url: str, api_key: str, task_id: str, timeout: float = 60.0) -> None:

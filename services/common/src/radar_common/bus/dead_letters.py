@@ -13,13 +13,17 @@ import logging
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
+from google.protobuf.json_format import MessageToDict
+from google.protobuf.message import DecodeError, Message
 from google.protobuf.timestamp_pb2 import Timestamp
 from nats.aio.msg import Msg
 from nats.js.errors import NotFoundError
 
 from radar_common.bus.connection import MSG_ID_HEADER, TASK_ID_HEADER, TRACE_ID_HEADER, Bus
-from radar_common.contracts import DeadLetter
+from radar_common.bus.topology import Topology
+from radar_common.contracts import Assessment, DeadLetter, NormalizedNotice, RawEvent
 from radar_common.tasks import TaskNotFound, TaskStore
 
 log = logging.getLogger(__name__)
@@ -86,6 +90,43 @@ class StoredDeadLetter:
         if not self.letter.HasField("failed_at"):
             return self.stored_at
         return self.letter.failed_at.ToDatetime(tzinfo=UTC)
+
+
+def decoded_payload(topology: Topology, subject: str, data: bytes) -> Any:
+    """The dead payload as JSON when its subject names a known contract, else its size."""
+    kinds: dict[str, type[Message]] = {
+        topology.raw_events: RawEvent,
+        topology.notices: NormalizedNotice,
+        topology.assessments: Assessment,
+    }
+    kind = kinds.get(subject)
+    if kind is not None:
+        try:
+            message = kind()
+            message.ParseFromString(data)
+            return MessageToDict(message)
+        except DecodeError:
+            pass
+    return f"<{len(data)} bytes, not decodable as a known contract>"
+
+
+def describe(topology: Topology, stored: StoredDeadLetter) -> dict[str, Any]:
+    """A dead letter as plain data: what `radar dlq show` prints and the console shows."""
+    letter = stored.letter
+    failed_at = stored.failed_at
+    return {
+        "id": stored.id,
+        "stage": letter.stage,
+        "reason": letter.reason,
+        "task_id": letter.task_id,
+        "trace_id": letter.trace_id,
+        "deliveries": letter.deliveries,
+        "failed_at": failed_at.isoformat() if failed_at else None,
+        "subject": letter.subject,
+        "original_stream_sequence": letter.stream_sequence,
+        "headers": dict(letter.headers),
+        "payload": decoded_payload(topology, letter.subject, letter.data),
+    }
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from fastapi import APIRouter, Header, Path, Query, Response, status
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from radar_common.tasks import Task, TaskNotFound, TaskState, TaskStore
+from radar_common.tasks.follow import follow, last_event_revision, seen_the_end
 from radar_ingestion.api.deps import AuthDep, StateDep
 from radar_ingestion.problems import Problem
 
@@ -116,9 +117,9 @@ async def task_events(
     task_id: TaskId,
     last_event_id: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
 ) -> Response:
-    after = int(last_event_id) if last_event_id and last_event_id.isdigit() else 0
+    after = last_event_revision(last_event_id)
     task, revision = await _read(state.tasks, task_id)
-    if task.state.terminal and revision <= after:
+    if seen_the_end(task, revision, after):
         # 204 tells an EventSource not to reconnect: the client has already seen the end.
         return Response(status_code=status.HTTP_204_NO_CONTENT)
     return EventSourceResponse(
@@ -129,9 +130,5 @@ async def task_events(
 
 
 async def _events(tasks: TaskStore, task_id: str, after: int) -> AsyncIterator[ServerSentEvent]:
-    async for task, revision in tasks.watch(task_id):
-        if revision <= after:
-            continue
+    async for task, revision in follow(tasks, task_id, after):
         yield ServerSentEvent(data=json.dumps(task.public()), event="task", id=str(revision))
-        if task.state.terminal:
-            return
