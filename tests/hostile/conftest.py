@@ -63,3 +63,14 @@ def ingestion(
     finally:
         stack.stop_all()
         nats.stop()
+
+
+@pytest.fixture(scope="package")
+def hostile_nats(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NatsServer]:
+    """A nats-server for the in-process apps of this package (each app has its own streams)."""
+    root = tmp_path_factory.mktemp("hostile-inproc")
+    server = NatsServer(root / "nats", log_file=root / "nats.log").start()
+    try:
+        yield server
+    finally:
+        server.stop()
