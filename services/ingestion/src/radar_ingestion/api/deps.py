@@ -51,7 +51,7 @@ async def get_pool(state: StateDep) -> asyncpg.Pool:
         try:
             await migrate(state.pool)
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-            raise unavailable(f"database unavailable: {exc!r}") from exc
+            raise unavailable("The database", cause=exc) from exc
         state.migrated = True
     return state.pool
 

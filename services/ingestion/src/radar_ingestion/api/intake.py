@@ -69,7 +69,9 @@ async def accept_event(
             accepted = await state.acceptor.accept(event, key, span_trace_id)
         except PublishError as exc:
             metrics.EVENTS_REFUSED.labels(event.format, "unavailable").inc()
-            raise unavailable(str(exc), retry_after=state.settings.retry_after_seconds) from exc
+            raise unavailable(
+                "The event store", cause=exc, retry_after=state.settings.retry_after_seconds
+            ) from exc
         except IdempotencyConflict as exc:
             metrics.EVENTS_REFUSED.labels(event.format, "idempotency-conflict").inc()
             raise Problem(

@@ -82,7 +82,11 @@ async def ingest_ses(request: Request, response: Response, state: StateDep) -> A
     except SignatureError as exc:
         raise Problem(401, "invalid-signature", "Invalid SNS signature", str(exc)) from exc
     except SnsFetchError as exc:
-        raise unavailable(str(exc), retry_after=state.settings.retry_after_seconds) from exc
+        raise unavailable(
+            "The SNS signing certificate",
+            cause=exc,
+            retry_after=state.settings.retry_after_seconds,
+        ) from exc
     kind = message["Type"]
     if kind == "SubscriptionConfirmation":
         try:
@@ -90,7 +94,9 @@ async def ingest_ses(request: Request, response: Response, state: StateDep) -> A
         except SignatureError as exc:
             raise Problem(401, "invalid-signature", "Invalid SubscribeURL", str(exc)) from exc
         except SnsFetchError as exc:
-            raise unavailable(str(exc), retry_after=state.settings.retry_after_seconds) from exc
+            raise unavailable(
+                "The SNS SubscribeURL", cause=exc, retry_after=state.settings.retry_after_seconds
+            ) from exc
         return JSONResponse({"confirmed": True, "topic_arn": message.get("TopicArn", "")})
     if kind == "UnsubscribeConfirmation":
         return JSONResponse({"unsubscribed": True, "topic_arn": message.get("TopicArn", "")})

@@ -8,6 +8,7 @@ every later change: nothing is missed even though intermediate revisions are not
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Annotated, Any
@@ -17,25 +18,21 @@ from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from radar_common.tasks import Task, TaskNotFound, TaskState, TaskStore
 from radar_ingestion.api.deps import AuthDep, StateDep
-from radar_ingestion.problems import Problem
+from radar_ingestion.problems import Problem, unavailable
 
 router = APIRouter(prefix="/v1", tags=["tasks"], dependencies=[AuthDep])
 TaskId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$", description="The id from the 202 answer")]
 # Comment lines this often keep proxies and load balancers from closing an idle stream.
 PING_SECONDS = 10
+# An event id is the record's KV revision: a uint64, in ASCII digits (never `²`, never 5,000).
+_REVISION = re.compile(r"[0-9]{1,20}")
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"description": "No such task (never accepted, or past retention)"}
 }
 
 
 def _unavailable(exc: Exception) -> Problem:
-    return Problem(
-        503,
-        "unavailable",
-        "The task store cannot be reached right now",
-        f"task store unavailable: {exc!r}",
-        headers={"Retry-After": "5"},
-    )
+    return unavailable("The task store", cause=exc)
 
 
 def _not_found(task_id: str) -> Problem:
@@ -109,6 +106,7 @@ async def cancel_task(state: StateDep, task_id: TaskId) -> dict[str, Any]:
         **NOT_FOUND,
         200: {"content": {"text/event-stream": {}}},
         204: {"description": "Nothing after Last-Event-ID: the task had already ended"},
+        400: {"description": "Last-Event-ID is not an id this stream sent"},
     },
 )
 async def task_events(
@@ -116,7 +114,7 @@ async def task_events(
     task_id: TaskId,
     last_event_id: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
 ) -> Response:
-    after = int(last_event_id) if last_event_id and last_event_id.isdigit() else 0
+    after = _revision_after(last_event_id)
     task, revision = await _read(state.tasks, task_id)
     if task.state.terminal and revision <= after:
         # 204 tells an EventSource not to reconnect: the client has already seen the end.
@@ -126,6 +124,20 @@ async def task_events(
         ping=PING_SECONDS,
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
     )
+
+
+def _revision_after(last_event_id: str | None) -> int:
+    """The revision a reconnecting client has seen; 400 for anything but one of our ids."""
+    if not last_event_id:
+        return 0
+    if not _REVISION.fullmatch(last_event_id):
+        raise Problem(
+            400,
+            "malformed",
+            "Malformed Last-Event-ID",
+            "Last-Event-ID must be the decimal id of an event this stream sent.",
+        )
+    return int(last_event_id)
 
 
 async def _events(tasks: TaskStore, task_id: str, after: int) -> AsyncIterator[ServerSentEvent]:
