@@ -61,7 +61,11 @@ def create_app(settings: IngestionSettings) -> FastAPI:
     # Settings validate this too; checked again for settings built without validation.
     if not (settings.key_list() or settings.webhook_secret or settings.auth_disabled):
         raise ValueError("refusing to start: set RADAR_API_KEYS or RADAR_WEBHOOK_SECRET")
-    authenticator = Authenticator(settings.key_list(), settings.webhook_secret)
+    authenticator = Authenticator(
+        settings.key_list(),
+        settings.webhook_secret,
+        tolerance=settings.signature_tolerance_seconds,
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

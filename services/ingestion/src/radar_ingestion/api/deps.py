@@ -16,6 +16,7 @@ from radar_ingestion.acceptance import Acceptor
 from radar_ingestion.auth import (
     Authenticator,
     SignatureError,
+    StaleSignature,
     has_webhook_signature,
     offered_key,
 )
@@ -91,13 +92,28 @@ async def require_sender(request: Request, state: StateDep) -> None:
     if has_webhook_signature(request.headers) and state.authenticator.accepts_signatures:
         try:
             state.authenticator.verify_webhook(await request.body(), request.headers)
+        except StaleSignature as exc:
+            raise _unauthorized(str(exc), "signature-expired") from exc
         except SignatureError as exc:
             raise _unauthorized(str(exc), "invalid-signature") from exc
+        mark_signed(request)
         return
     raise _unauthorized(
         "Send an API key (`Authorization: Bearer`, `X-API-Key`, basic auth) "
         "or a Standard Webhooks signature."
     )
+
+
+# Set on a request whose credential is a Standard Webhooks signature (see intake.delivery_key).
+SIGNED_SCOPE_KEY = "radar.signed"
+
+
+def mark_signed(request: Request) -> None:
+    request.scope[SIGNED_SCOPE_KEY] = True
+
+
+def is_signed(request: Request) -> bool:
+    return bool(request.scope.get(SIGNED_SCOPE_KEY))
 
 
 AuthDep = Depends(require_api_key)

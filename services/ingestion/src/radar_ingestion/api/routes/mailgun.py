@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request, Response, status
 from radar_common.contracts import RawEvent
 from radar_ingestion.api.deps import AUTH_SCHEMES, StateDep, require_api_key
 from radar_ingestion.api.forms import read_form
-from radar_ingestion.api.intake import ACCEPTED_RESPONSES, accept_event, idempotency_key
+from radar_ingestion.api.intake import ACCEPTED_RESPONSES, accept_event, delivery_key
 from radar_ingestion.api.media import FormBody, compact_json
 from radar_ingestion.auth import SignatureError, StaleSignature, verify_mailgun
 from radar_ingestion.problems import Problem
@@ -103,5 +103,5 @@ async def ingest_mailgun(request: Request, response: Response, state: StateDep) 
     for _, att in form.files:
         event.attachments.append(att)
     token = fields.get("token")
-    key = idempotency_key(request, f"mailgun:{token}" if token else None)
+    key = delivery_key(request, f"mailgun:{token}" if token else None)
     return await accept_event(state, request, response, event, key)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request, Response, status
 from radar_common.contracts import RawEvent
 from radar_ingestion.api.deps import API_KEY_AUTH, StateDep
 from radar_ingestion.api.forms import json_field, read_form
-from radar_ingestion.api.intake import ACCEPTED_RESPONSES, accept_event, idempotency_key
+from radar_ingestion.api.intake import ACCEPTED_RESPONSES, accept_event, delivery_key
 from radar_ingestion.api.media import FormBody, compact_json
 from radar_ingestion.problems import malformed
 from radar_ingestion.schemas import TaskAccepted
@@ -97,4 +97,4 @@ async def ingest_sendgrid(request: Request, response: Response, state: StateDep)
                 att.content_type = str(meta.get("type") or att.content_type)
                 att.content_id = str(meta.get("content-id") or "")
             event.attachments.append(att)
-    return await accept_event(state, request, response, event, idempotency_key(request))
+    return await accept_event(state, request, response, event, delivery_key(request))

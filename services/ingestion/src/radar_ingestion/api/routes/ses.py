@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 
 from radar_common.contracts import RawEvent
 from radar_ingestion.api.deps import API_KEY_AUTH, StateDep
-from radar_ingestion.api.intake import ACCEPTED_RESPONSES, accept_event, idempotency_key
+from radar_ingestion.api.intake import ACCEPTED_RESPONSES, accept_event, delivery_key
 from radar_ingestion.api.media import compact_json
 from radar_ingestion.auth import SignatureError
 from radar_ingestion.problems import Problem, malformed, unavailable
@@ -121,5 +121,5 @@ async def ingest_ses(request: Request, response: Response, state: StateDep) -> A
     event.metadata["sns_message_id"] = str(message.get("MessageId", ""))
     event.metadata["sns_topic_arn"] = str(message.get("TopicArn", ""))
     sns_id = message.get("MessageId")
-    key = idempotency_key(request, f"sns:{sns_id}" if sns_id else None)
+    key = delivery_key(request, f"sns:{sns_id}" if sns_id else None)
     return await accept_event(state, request, response, event, key)
