@@ -16,6 +16,7 @@ from radar_ingestion.auth import (
     SignatureError,
     StaleSignature,
     offered_key,
+    parse_api_keys,
     verify_mailgun,
 )
 from tests.ingestion.conftest import API_KEY, WEBHOOK_SECRET, Ingest
@@ -57,7 +58,8 @@ def test_offered_key_reads_every_place(headers: dict[str, str], expected: str | 
 
 
 def test_keys_compare_against_every_configured_key() -> None:
-    auth = Authenticator(["alpha", "beta"])
+    auth = Authenticator(parse_api_keys("alpha:read;beta:ingest"))
+    assert auth.key_scopes("alpha") == {"read"}
     assert auth.key_ok("beta")
     assert not auth.key_ok("bet")
     assert not auth.key_ok("")

@@ -59,10 +59,10 @@ def create_app(settings: IngestionSettings) -> FastAPI:
         ValueError: no credentials are configured and authentication is not disabled.
     """
     # Settings validate this too; checked again for settings built without validation.
-    if not (settings.key_list() or settings.webhook_secret or settings.auth_disabled):
+    if not (settings.api_key_entries() or settings.webhook_secret or settings.auth_disabled):
         raise ValueError("refusing to start: set RADAR_API_KEYS or RADAR_WEBHOOK_SECRET")
     authenticator = Authenticator(
-        settings.key_list(),
+        settings.api_key_entries(),
         settings.webhook_secret,
         tolerance=settings.signature_tolerance_seconds,
     )

@@ -12,6 +12,7 @@ from typing import Self
 from pydantic import Field, model_validator
 
 from radar_common.settings import RadarSettings
+from radar_ingestion.auth import ApiKey, parse_api_keys
 
 # SNS signs with a certificate served from its regional endpoint, e.g. sns.eu-west-1.amazonaws.com.
 SNS_CERT_HOST_PATTERN = r"^sns\.[a-z0-9-]+\.amazonaws\.com(\.cn)?$"
@@ -20,8 +21,9 @@ SNS_CERT_HOST_PATTERN = r"^sns\.[a-z0-9-]+\.amazonaws\.com(\.cn)?$"
 class IngestionSettings(RadarSettings):
     service_name: str = "ingestion"
     http_port: int = 8080
-    # Comma-separated API keys; callers send `Authorization: Bearer <key>`, `X-API-Key: <key>`
-    # or HTTP basic auth with the key as password (providers that only take a URL).
+    # API keys with scopes, `key:ingest;key2:read,admin` (radar_ingestion.auth); callers send
+    # `Authorization: Bearer <key>`, `X-API-Key: <key>` or HTTP basic auth with the key as
+    # password (providers that only take a URL). A key without scopes may do everything.
     api_keys: str = ""
     # Standard Webhooks secret (`whsec_<base64>`); JSON endpoints accept a valid signature.
     webhook_secret: str = ""
@@ -50,12 +52,13 @@ class IngestionSettings(RadarSettings):
 
     @model_validator(mode="after")
     def _refuse_open_door(self) -> Self:
-        if not (self.key_list() or self.webhook_secret or self.auth_disabled):
+        self.api_key_entries()  # a malformed entry or unknown scope refuses to start
+        if not (self.api_key_entries() or self.webhook_secret or self.auth_disabled):
             raise ValueError(
                 "no credentials configured: set RADAR_API_KEYS or RADAR_WEBHOOK_SECRET "
                 "(or RADAR_AUTH_DISABLED=true to run without authentication on purpose)"
             )
         return self
 
-    def key_list(self) -> list[str]:
-        return [k.strip() for k in self.api_keys.split(",") if k.strip()]
+    def api_key_entries(self) -> list[ApiKey]:
+        return parse_api_keys(self.api_keys)

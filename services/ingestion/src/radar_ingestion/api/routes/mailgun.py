@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response, status
 
 from radar_common.contracts import RawEvent
-from radar_ingestion.api.deps import AUTH_SCHEMES, StateDep, require_api_key
+from radar_ingestion.api.deps import StateDep, require_scope
 from radar_ingestion.api.forms import read_form
 from radar_ingestion.api.intake import ACCEPTED_RESPONSES, accept_event, delivery_key
 from radar_ingestion.api.media import FormBody, compact_json
@@ -15,8 +15,13 @@ from radar_ingestion.auth import SignatureError, StaleSignature, verify_mailgun
 from radar_ingestion.problems import Problem
 from radar_ingestion.schemas import TaskAccepted
 
-# The schemes are listed for the OpenAPI document; the handler checks credentials itself.
-router = APIRouter(prefix="/v1/ingest", tags=["email"], dependencies=[FormBody, *AUTH_SCHEMES])
+# With RADAR_MAILGUN_SIGNING_KEY the form's signature is the credential, checked below;
+# without it the dependency asks for an API key with the ingest scope.
+router = APIRouter(
+    prefix="/v1/ingest",
+    tags=["email"],
+    dependencies=[require_scope("ingest", body_signature="mailgun"), FormBody],
+)
 
 _OPENAPI: dict[str, Any] = {
     "requestBody": {
@@ -92,8 +97,6 @@ async def ingest_mailgun(request: Request, response: Response, state: StateDep) 
         except SignatureError as exc:
             # 401, not 406: a wrong signing key may be fixed while Mailgun is still retrying.
             raise Problem(401, "invalid-signature", "Invalid Mailgun signature", str(exc)) from exc
-    else:
-        await require_api_key(request, state)
     event = RawEvent(
         source="mailgun",
         format="mailgun",

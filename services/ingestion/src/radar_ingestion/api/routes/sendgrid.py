@@ -7,14 +7,16 @@ from typing import Any
 from fastapi import APIRouter, Request, Response, status
 
 from radar_common.contracts import RawEvent
-from radar_ingestion.api.deps import API_KEY_AUTH, StateDep
+from radar_ingestion.api.deps import StateDep, require_scope
 from radar_ingestion.api.forms import json_field, read_form
 from radar_ingestion.api.intake import ACCEPTED_RESPONSES, accept_event, delivery_key
 from radar_ingestion.api.media import FormBody, compact_json
 from radar_ingestion.problems import malformed
 from radar_ingestion.schemas import TaskAccepted
 
-router = APIRouter(prefix="/v1/ingest", tags=["email"], dependencies=[*API_KEY_AUTH, FormBody])
+router = APIRouter(
+    prefix="/v1/ingest", tags=["email"], dependencies=[require_scope("ingest"), FormBody]
+)
 
 _FORM_SCHEMA: dict[str, Any] = {
     "type": "object",

@@ -17,10 +17,12 @@ from fastapi import APIRouter, Header, Path, Query, Response, status
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from radar_common.tasks import Task, TaskNotFound, TaskState, TaskStore
-from radar_ingestion.api.deps import AuthDep, StateDep
+from radar_ingestion.api.deps import StateDep, require_scope
 from radar_ingestion.problems import Problem, unavailable
 
-router = APIRouter(prefix="/v1", tags=["tasks"], dependencies=[AuthDep])
+router = APIRouter(prefix="/v1", tags=["tasks"])
+# Reading and following tasks needs `read`; cancelling one needs `admin`.
+READ = [require_scope("read")]
 TaskId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$", description="The id from the 202 answer")]
 # Comment lines this often keep proxies and load balancers from closing an idle stream.
 PING_SECONDS = 10
@@ -48,7 +50,7 @@ async def _read(tasks: TaskStore, task_id: str) -> tuple[Task, int]:
         raise _unavailable(exc) from exc
 
 
-@router.get("/tasks", summary="List tasks, newest first")
+@router.get("/tasks", summary="List tasks, newest first", dependencies=READ)
 async def list_tasks(
     state: StateDep,
     task_state: Annotated[
@@ -64,7 +66,12 @@ async def list_tasks(
     return {"tasks": [t.summary() for t in found], "count": len(found)}
 
 
-@router.get("/tasks/{task_id}", summary="The state and progress of a task", responses=NOT_FOUND)
+@router.get(
+    "/tasks/{task_id}",
+    summary="The state and progress of a task",
+    responses=NOT_FOUND,
+    dependencies=READ,
+)
 async def get_task(state: StateDep, task_id: TaskId) -> dict[str, Any]:
     task, _ = await _read(state.tasks, task_id)
     return task.public()
@@ -73,6 +80,7 @@ async def get_task(state: StateDep, task_id: TaskId) -> dict[str, Any]:
 @router.delete(
     "/tasks/{task_id}",
     summary="Cancel a task",
+    dependencies=[require_scope("admin")],
     responses={**NOT_FOUND, 409: {"description": "The task already ended (SUCCESS or FAILED)"}},
 )
 async def cancel_task(state: StateDep, task_id: TaskId) -> dict[str, Any]:
@@ -102,6 +110,7 @@ async def cancel_task(state: StateDep, task_id: TaskId) -> dict[str, Any]:
     "/tasks/{task_id}/events",
     summary="Server-sent events: the task after each change, until it ends",
     response_class=EventSourceResponse,
+    dependencies=READ,
     responses={
         **NOT_FOUND,
         200: {"content": {"text/event-stream": {}}},
