@@ -180,5 +180,3 @@ def test_api_key_callers_keep_their_idempotency_key(ingestion: Ingestion) -> Non
     ]
     assert answers[0].status_code == 202
     assert answers[1].status_code == 422  # the same key for other content
-
-
