@@ -105,7 +105,13 @@ def create_app(settings: IngestionSettings) -> FastAPI:
                 acceptor=acceptor,
                 authenticator=authenticator,
                 pool=pool,
-                sns=SnsVerifier(settings.sns_host_pattern, allow_http=settings.sns_allow_http),
+                sns=SnsVerifier(
+                    settings.sns_host_pattern,
+                    allow_http=settings.sns_allow_http,
+                    topic_arns=settings.sns_topics(),
+                    max_age=settings.sns_max_age_seconds,
+                    allow_sha1=settings.sns_allow_sha1,
+                ),
             )
             try:
                 async with backlog_gauges(bus.js, bus.topology):

@@ -48,6 +48,14 @@ class IngestionSettings(RadarSettings):
     sns_host_pattern: str = SNS_CERT_HOST_PATTERN
     # Test-only: also allow plain http and any port for SNS URLs (a loopback test server).
     sns_allow_http: bool = False
+    # Comma-separated TopicArns whose messages are accepted; empty = any topic.
+    sns_topic_arns: str = ""
+    # An SNS message whose Timestamp is further from now is refused (SNS keeps the original
+    # Timestamp across retries: keep this above the subscription's retry span).
+    sns_max_age_seconds: float = Field(default=3600, gt=0)
+    # SignatureVersion 1 signs with SHA1: refused unless enabled (set the topic's
+    # SignatureVersion attribute to 2 instead).
+    sns_allow_sha1: bool = False
     retry_after_seconds: int = Field(default=5, ge=1)
 
     @model_validator(mode="after")
@@ -59,6 +67,9 @@ class IngestionSettings(RadarSettings):
                 "(or RADAR_AUTH_DISABLED=true to run without authentication on purpose)"
             )
         return self
+
+    def sns_topics(self) -> list[str]:
+        return [t.strip() for t in self.sns_topic_arns.split(",") if t.strip()]
 
     def api_key_entries(self) -> list[ApiKey]:
         return parse_api_keys(self.api_keys)
