@@ -54,6 +54,8 @@ def ingestion(
             "RADAR_WEBHOOK_SECRET": secrets.webhook_secret,
             "RADAR_MAILGUN_SIGNING_KEY": secrets.mailgun_key,
             "RADAR_LOG_LEVEL": "DEBUG",
+            # A connection must have sent its headers within this (test_hostile_limits).
+            "RADAR_HTTP_HEADER_TIMEOUT_SECONDS": "2",
             "OTEL_SDK_DISABLED": "true",
         },
     )
