@@ -31,8 +31,8 @@ def test_a_hostile_last_event_id_is_400(ingestion: Ingestion, last_event_id: str
         f"{ingestion.url}/v1/tasks/{'0' * 32}/events",
         # As bytes: a server reads header bytes as latin-1, so b"\xb2" arrives as "²".
         headers={
-            "X-API-Key": ingestion.secrets.api_key,
-            "Last-Event-ID": last_event_id.encode("latin-1"),
+            b"X-API-Key": ingestion.secrets.api_key.encode(),
+            b"Last-Event-ID": last_event_id.encode("latin-1"),
         },
     )
     assert answer.status_code == 400, answer.text

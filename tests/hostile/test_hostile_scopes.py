@@ -14,6 +14,7 @@ A known key without the scope is refused with 403 problem+json; an unknown key w
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -36,7 +37,7 @@ def scoped(hostile_nats: NatsServer) -> Iterator[Ingest]:
     yield from start_ingest(hostile_nats.url, api_keys=keys)
 
 
-def call(ingest: Ingest, key: str, what: str, task_id: str) -> httpx.Response:
+def call(ingest: Ingest, key: str, what: str, task_id: str) -> Any:
     client, headers = ingest.client, {"X-API-Key": key}
     if what == "ingest":
         return client.post("/v1/events/ingest", json=EVENT, headers=headers)

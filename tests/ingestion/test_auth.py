@@ -59,7 +59,7 @@ def test_offered_key_reads_every_place(headers: dict[str, str], expected: str | 
 
 def test_keys_compare_against_every_configured_key() -> None:
     auth = Authenticator(parse_api_keys("alpha:read;beta:ingest"))
-    assert auth.key_scopes("alpha") == {"read"}
+    assert auth.key_scopes("alpha") == frozenset({"read"})
     assert auth.key_ok("beta")
     assert not auth.key_ok("bet")
     assert not auth.key_ok("")
