@@ -22,6 +22,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from radar_common import metrics
+from radar_common.http_limits import HeaderLimits, guarded_protocol
+from radar_common.settings import RadarSettings
 
 log = logging.getLogger(__name__)
 ReadinessCheck = Callable[[], Awaitable[bool]]
@@ -86,6 +88,15 @@ def ops_app(service: str, checks: Mapping[str, ReadinessCheck]) -> Starlette:
     )
 
 
+def header_limits(settings: RadarSettings) -> HeaderLimits:
+    """The request-head limits of ``settings`` (RADAR_HTTP_MAX_HEADER_BYTES, ...)."""
+    return HeaderLimits(
+        max_bytes=settings.http_max_header_bytes,
+        max_count=settings.http_max_headers,
+        timeout_seconds=settings.http_header_timeout_seconds,
+    )
+
+
 class _EmbeddedServer(uvicorn.Server):
     """uvicorn without its own signal handling: the service owns SIGTERM."""
 
@@ -94,9 +105,23 @@ class _EmbeddedServer(uvicorn.Server):
         yield
 
 
-async def serve_http(app: Starlette, host: str, port: int, stop: asyncio.Event) -> None:
-    """Serve ``app`` until ``stop`` is set."""
-    config = uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False)
+async def serve_http(
+    app: Starlette,
+    host: str,
+    port: int,
+    stop: asyncio.Event,
+    *,
+    limits: HeaderLimits | None = None,
+) -> None:
+    """Serve ``app`` until ``stop`` is set, with ``limits`` on every request head."""
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_config=None,
+        access_log=False,
+        http=guarded_protocol(limits or HeaderLimits()),
+    )
     server = _EmbeddedServer(config)
     task = asyncio.create_task(server.serve())
     stopper = asyncio.create_task(stop.wait())

@@ -24,6 +24,11 @@ class RadarSettings(BaseSettings):
     database_url: str = "postgresql://postgres@127.0.0.1:5432/radar"
     http_host: str = "127.0.0.1"
     http_port: int = 8080
+    # Bounds on a request head (radar_common.http_limits): its size, its number of header
+    # fields, and the seconds a connection has to send it.
+    http_max_header_bytes: int = Field(default=32 * 1024, ge=1024)
+    http_max_headers: int = Field(default=100, ge=10)
+    http_header_timeout_seconds: float = Field(default=10.0, gt=0)
     log_level: LogLevel = "INFO"
     # Logs as JSON lines (production) or as readable text (a developer's terminal).
     log_json: bool = True

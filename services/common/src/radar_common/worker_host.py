@@ -23,7 +23,7 @@ from radar_common.bus.topology import Topology
 from radar_common.bus.worker import Stage, Worker
 from radar_common.db import connect_pool, migrate
 from radar_common.logs import configure_logging
-from radar_common.service import ReadinessCheck, ops_app, serve_http
+from radar_common.service import ReadinessCheck, header_limits, ops_app, serve_http
 from radar_common.settings import RadarSettings, WorkerSettings
 from radar_common.tasks import TaskStore
 from radar_common.telemetry import configure_tracing, shutdown_tracing
@@ -113,7 +113,13 @@ async def host_worker(
         checks["consumer"] = consuming
         checks.update(extra_checks or {})
         http = asyncio.create_task(
-            serve_http(ops_app(name, checks), settings.http_host, settings.http_port, stop)
+            serve_http(
+                ops_app(name, checks),
+                settings.http_host,
+                settings.http_port,
+                stop,
+                limits=header_limits(settings),
+            )
         )
         try:
             async with backlog_gauges(bus.js, bus.topology):

@@ -5,7 +5,9 @@ from __future__ import annotations
 import uvicorn
 from pydantic import ValidationError
 
+from radar_common.http_limits import guarded_protocol
 from radar_common.logs import configure_logging
+from radar_common.service import header_limits
 from radar_common.telemetry import configure_tracing
 from radar_ingestion.app import create_app
 from radar_ingestion.settings import IngestionSettings
@@ -25,4 +27,6 @@ def main() -> None:
         log_config=None,
         access_log=False,
         timeout_graceful_shutdown=20,
+        # Bounded request heads (size, count, time): radar_common.http_limits.
+        http=guarded_protocol(header_limits(settings)),
     )

@@ -66,9 +66,10 @@ FORBIDDEN = "The key is valid but lacks the scope this operation needs"
 
 
 def _security(credentials: Credentials) -> list[dict[str, list[str]]]:
-    requirements = [{name: [credentials.scope]} for name in KEY_SCHEMES]
+    scopes: list[str] = [credentials.scope]
+    requirements = [{name: scopes} for name in KEY_SCHEMES]
     if credentials.signatures:
-        requirements.append({"StandardWebhooks": [credentials.scope]})
+        requirements.append({"StandardWebhooks": scopes})
     return requirements
 
 

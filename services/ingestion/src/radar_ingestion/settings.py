@@ -37,6 +37,15 @@ class IngestionSettings(RadarSettings):
     accept_timeout_seconds: float = Field(default=5.0, gt=0)
     task_retention_seconds: float = Field(default=30 * 24 * 3600, gt=0)
     max_body_bytes: int = Field(default=30 * 1024 * 1024, gt=0)
+    # Forms (SendGrid, Mailgun): at most this many text fields and files in one delivery.
+    form_max_fields: int = Field(default=100, ge=10)
+    form_max_files: int = Field(default=50, ge=1)
+    # A form part larger than this waits in a temporary file, not in memory, and a file that
+    # large is streamed to the object store from there.
+    form_spool_bytes: int = Field(default=256 * 1024, ge=4096)
+    # The most of a body read before its credential is verified: a Standard Webhooks-signed
+    # body (Content-Length), or a Mailgun form up to its signature fields. More: 413.
+    preauth_max_bytes: int = Field(default=4 * 1024 * 1024, ge=64 * 1024)
     # Bodies and attachments above this travel through the JetStream Object Store by name
     # (the default max_payload of a JetStream message is 1 MB).
     inline_max_bytes: int = Field(default=512 * 1024, gt=0)

@@ -4,16 +4,23 @@ Credentials: every ``/v1`` route declares the scope it needs with :func:`require
 (``ingest``, ``read`` or ``admin``; see :mod:`radar_ingestion.auth`). The same object checks
 the request (401 without a valid credential, 403 for a known key without the scope) and tells
 the OpenAPI document which security the operation has (:mod:`radar_ingestion.openapi`).
+
+Credentials before bodies: FastAPI reads (and parses) a request's body before it runs any
+dependency, so routers use ``route_class=CredentialsFirst``, which runs the route's
+credential check before the body is touched — a wrong key costs the server nothing but the
+request head.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import asyncpg
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
 from fastapi.params import Depends as DependsParam
+from fastapi.routing import APIRoute
 
 from radar_common.bus.connection import Bus
 from radar_common.db import migrate
@@ -140,22 +147,53 @@ class Credentials:
             return Principal(scopes, "api-key")
         signed = has_webhook_signature(request.headers)
         if self.signatures and authenticator.accepts_signatures and signed:
-            return await self._verify_signature(request, authenticator)
+            return await self._verify_signature(request, state)
         raise _unauthorized(
             "Send an API key (`Authorization: Bearer`, `X-API-Key`, basic auth)"
             + (" or a Standard Webhooks signature." if self.signatures else ".")
         )
 
-    async def _verify_signature(self, request: Request, authenticator: Authenticator) -> Principal:
+    async def _verify_signature(self, request: Request, state: AppState) -> Principal:
+        authenticator = state.authenticator
         try:
-            # Cheap first: a stale or malformed timestamp is refused before the body is read.
+            # Cheap first: a stale or malformed timestamp is refused before the body is read,
+            # and so is a body larger than what may be read before its signature is verified.
             authenticator.check_webhook_timestamp(request.headers)
+            _refuse_large_unverified(request, state.settings.preauth_max_bytes)
             authenticator.verify_webhook(await request.body(), request.headers)
         except StaleSignature as exc:
             raise _unauthorized(str(exc), "signature-expired") from exc
         except SignatureError as exc:
             raise _unauthorized(str(exc), "invalid-signature") from exc
         return Principal(frozenset({"ingest"}), "signature")
+
+
+def _refuse_large_unverified(request: Request, limit: int) -> None:
+    declared = request.headers.get("content-length", "")
+    if declared.isascii() and declared.isdigit() and int(declared) > limit:
+        raise Problem(
+            413,
+            "body-too-large",
+            "Signed body too large",
+            f"A body verified by its signature may be at most {limit} bytes "
+            "(RADAR_PREAUTH_MAX_BYTES); send larger ones with an API key.",
+        )
+
+
+class CredentialsFirst(APIRoute):
+    """A route that checks its :class:`Credentials` before FastAPI reads the body."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+        credentials = credentials_of(self.dependencies)
+        if credentials is None:
+            return handler
+
+        async def checked(request: Request) -> Response:
+            await credentials(request)  # kept on the request: the dependency reuses it
+            return await handler(request)
+
+        return checked
 
 
 def require_scope(
@@ -166,7 +204,10 @@ def require_scope(
     Reusable by every router, e.g. ``dependencies=[require_scope("read")]``; the OpenAPI
     document lists its security and scope.
     """
-    return Depends(Credentials(scope, signatures=signatures, body_signature=body_signature))
+    dependency: DependsParam = Depends(
+        Credentials(scope, signatures=signatures, body_signature=body_signature)
+    )
+    return dependency
 
 
 def credentials_of(dependencies: list[DependsParam]) -> Credentials | None:

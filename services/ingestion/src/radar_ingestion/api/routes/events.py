@@ -6,14 +6,17 @@ from fastapi import APIRouter, Request, Response, status
 
 from radar_common.contracts import RawEvent
 from radar_common.telemetry import is_trace_id
-from radar_ingestion.api.deps import StateDep, require_scope
+from radar_ingestion.api.deps import CredentialsFirst, StateDep, require_scope
 from radar_ingestion.api.intake import ACCEPTED_RESPONSES, accept_event, delivery_key
 from radar_ingestion.api.media import JsonBody, compact_json
 from radar_ingestion.problems import Problem
 from radar_ingestion.schemas import IngestEvent, TaskAccepted
 
 router = APIRouter(
-    prefix="/v1", tags=["events"], dependencies=[require_scope("ingest", signatures=True), JsonBody]
+    route_class=CredentialsFirst,
+    prefix="/v1",
+    tags=["events"],
+    dependencies=[require_scope("ingest", signatures=True), JsonBody],
 )
 
 

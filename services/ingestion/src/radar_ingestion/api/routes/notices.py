@@ -5,12 +5,13 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response, status
 
 from radar_common.contracts import RawEvent
-from radar_ingestion.api.deps import StateDep, require_scope
+from radar_ingestion.api.deps import CredentialsFirst, StateDep, require_scope
 from radar_ingestion.api.intake import ACCEPTED_RESPONSES, accept_event, delivery_key
 from radar_ingestion.api.media import JsonBody, compact_json
 from radar_ingestion.schemas import ComponentAlert, EmailPayload, TaskAccepted
 
 router = APIRouter(
+    route_class=CredentialsFirst,
     prefix="/v1/ingest",
     tags=["events"],
     dependencies=[require_scope("ingest", signatures=True), JsonBody],

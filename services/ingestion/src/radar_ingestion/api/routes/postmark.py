@@ -8,13 +8,14 @@ import binascii
 from fastapi import APIRouter, Request, Response, status
 
 from radar_common.contracts import Attachment, RawEvent
-from radar_ingestion.api.deps import StateDep, require_scope
+from radar_ingestion.api.deps import CredentialsFirst, StateDep, require_scope
 from radar_ingestion.api.intake import ACCEPTED_RESPONSES, accept_event, delivery_key
 from radar_ingestion.api.media import JsonBody, compact_json
 from radar_ingestion.problems import malformed
 from radar_ingestion.schemas import PostmarkInbound, TaskAccepted
 
 router = APIRouter(
+    route_class=CredentialsFirst,
     prefix="/v1/ingest",
     tags=["email"],
     dependencies=[require_scope("ingest", signatures=True), JsonBody],

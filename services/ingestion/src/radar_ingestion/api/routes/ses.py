@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request, Response, status
 from fastapi.responses import JSONResponse
 
 from radar_common.contracts import RawEvent
-from radar_ingestion.api.deps import StateDep, require_scope
+from radar_ingestion.api.deps import CredentialsFirst, StateDep, require_scope
 from radar_ingestion.api.intake import ACCEPTED_RESPONSES, accept_event, delivery_key
 from radar_ingestion.api.media import compact_json
 from radar_ingestion.auth import SignatureError, StaleSignature
@@ -19,7 +19,12 @@ from radar_ingestion.problems import Problem, malformed, unavailable
 from radar_ingestion.schemas import TaskAccepted
 from radar_ingestion.sns import SnsFetchError, TopicNotAllowed
 
-router = APIRouter(prefix="/v1/ingest", tags=["email"], dependencies=[require_scope("ingest")])
+router = APIRouter(
+    route_class=CredentialsFirst,
+    prefix="/v1/ingest",
+    tags=["email"],
+    dependencies=[require_scope("ingest")],
+)
 
 _EXAMPLE = {
     "Type": "Notification",

@@ -17,10 +17,10 @@ from fastapi import APIRouter, Header, Path, Query, Response, status
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from radar_common.tasks import Task, TaskNotFound, TaskState, TaskStore
-from radar_ingestion.api.deps import StateDep, require_scope
+from radar_ingestion.api.deps import CredentialsFirst, StateDep, require_scope
 from radar_ingestion.problems import Problem, unavailable
 
-router = APIRouter(prefix="/v1", tags=["tasks"])
+router = APIRouter(route_class=CredentialsFirst, prefix="/v1", tags=["tasks"])
 # Reading and following tasks needs `read`; cancelling one needs `admin`.
 READ = [require_scope("read")]
 TaskId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$", description="The id from the 202 answer")]
