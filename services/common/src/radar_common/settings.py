@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
@@ -21,6 +21,15 @@ class RadarSettings(BaseSettings):
 
     service_name: str = "radar"
     nats_url: str = "nats://127.0.0.1:4222"
+    # NATS credentials and TLS (radar_common.bus.credentials); files come from mounted Secrets.
+    nats_user: str = ""
+    nats_password: SecretStr = SecretStr("")
+    nats_token: SecretStr = SecretStr("")
+    nats_creds_file: str = ""
+    nats_nkey_seed_file: str = ""
+    nats_tls_ca_file: str = ""
+    nats_tls_cert_file: str = ""
+    nats_tls_key_file: str = ""
     database_url: str = "postgresql://postgres@127.0.0.1:5432/radar"
     http_host: str = "127.0.0.1"
     http_port: int = 8080

@@ -18,6 +18,7 @@ from typing import Any
 import asyncpg
 
 from radar_common.bus.connection import Bus
+from radar_common.bus.credentials import NatsCredentials, redact_url
 from radar_common.bus.lag import backlog_gauges
 from radar_common.bus.topology import Topology
 from radar_common.bus.worker import Stage, Worker
@@ -47,16 +48,23 @@ def topology_of(settings: RadarSettings) -> Topology:
 
 
 async def connect_bus(settings: RadarSettings, name: str, *, attempts: int = 60) -> Bus:
-    """Connect to NATS, retrying (1 s apart) while it is not reachable yet."""
-    last: Exception | None = None
+    """Connect to NATS, retrying (1 s apart) while it is not reachable yet.
+
+    The URL may carry credentials: it is logged (and raised) redacted only, as is the error.
+    """
+    credentials = NatsCredentials.from_settings(settings)
+    where = redact_url(settings.nats_url)
+    last = ""
     for _ in range(attempts):
         try:
-            return await Bus.connect(settings.nats_url, topology_of(settings), name=name)
+            return await Bus.connect(
+                settings.nats_url, topology_of(settings), name=name, credentials=credentials
+            )
         except Exception as exc:
-            last = exc
-            log.warning("NATS at %s not reachable yet: %r", settings.nats_url, exc)
+            last = redact_url(repr(exc))
+            log.warning("NATS at %s not reachable yet: %s", where, last)
             await asyncio.sleep(1.0)
-    raise ConnectionError(f"cannot connect to NATS at {settings.nats_url}: {last!r}")
+    raise ConnectionError(f"cannot connect to NATS at {where}: {last}")
 
 
 async def open_task_store(bus: Bus) -> TaskStore:
