@@ -1,8 +1,9 @@
 """Hosting a service process: signals, the ops HTTP endpoints, graceful shutdown.
 
 Every worker serves ``/healthz`` (the process is alive), ``/readyz`` (its dependencies answer)
-and ``/metrics`` (Prometheus) on ``RADAR_HTTP_PORT``. SIGTERM or SIGINT sets a stop event; the
-pull loops finish the messages in hand, then connections drain.
+and ``/metrics`` (Prometheus) on ``RADAR_HTTP_PORT`` — or ``/metrics`` alone on
+``RADAR_METRICS_PORT`` when that is set (the ingestion API too: :func:`run_api`). SIGTERM or
+SIGINT sets a stop event; the pull loops finish the messages in hand, then connections drain.
 """
 
 from __future__ import annotations
@@ -12,7 +13,9 @@ import contextlib
 import importlib.metadata
 import logging
 import signal
+import socket
 from collections.abc import Awaitable, Callable, Generator, Mapping
+from typing import Any
 
 import uvicorn
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -20,6 +23,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from starlette.types import ASGIApp
 
 from radar_common import metrics
 from radar_common.http_limits import HeaderLimits, guarded_protocol
@@ -65,8 +69,15 @@ async def run_checks(checks: Mapping[str, ReadinessCheck]) -> tuple[bool, dict[s
     return all(v == "ok" for v in results.values()), results
 
 
-def ops_app(service: str, checks: Mapping[str, ReadinessCheck]) -> Starlette:
-    """The /healthz, /readyz and /metrics endpoints of a worker."""
+def metrics_app() -> Starlette:
+    """/metrics alone, for a port of its own."""
+    return Starlette(routes=[Route("/metrics", metrics_endpoint)])
+
+
+def ops_app(
+    service: str, checks: Mapping[str, ReadinessCheck], *, with_metrics: bool = True
+) -> Starlette:
+    """The /healthz, /readyz (and, unless served apart, /metrics) endpoints of a worker."""
     metrics.BUILD_INFO.labels(service).info({"version": VERSION})
 
     async def healthz(_: Request) -> Response:
@@ -79,13 +90,10 @@ def ops_app(service: str, checks: Mapping[str, ReadinessCheck]) -> Starlette:
             status_code=200 if ok else 503,
         )
 
-    return Starlette(
-        routes=[
-            Route("/healthz", healthz),
-            Route("/readyz", readyz),
-            Route("/metrics", metrics_endpoint),
-        ]
-    )
+    routes = [Route("/healthz", healthz), Route("/readyz", readyz)]
+    if with_metrics:
+        routes.append(Route("/metrics", metrics_endpoint))
+    return Starlette(routes=routes)
 
 
 def header_limits(settings: RadarSettings) -> HeaderLimits:
@@ -131,6 +139,52 @@ async def serve_http(
     await task
     if task in done and not stop.is_set():
         raise RuntimeError(f"HTTP server on {host}:{port} stopped unexpectedly")
+
+
+class _ApiServer(uvicorn.Server):
+    """uvicorn serving the API, and /metrics on its own port beside it when configured."""
+
+    def __init__(self, config: uvicorn.Config, settings: RadarSettings) -> None:
+        super().__init__(config)
+        self.settings = settings
+
+    async def serve(self, sockets: list[socket.socket] | None = None) -> None:
+        settings = self.settings
+        if not settings.metrics_port:
+            await super().serve(sockets)
+            return
+        stop = asyncio.Event()
+        metrics = asyncio.create_task(
+            serve_http(
+                metrics_app(),
+                settings.http_host,
+                settings.metrics_port,
+                stop,
+                limits=header_limits(settings),
+            )
+        )
+        try:
+            await super().serve(sockets)
+        finally:
+            stop.set()
+            await metrics
+
+
+def run_api(app: ASGIApp, settings: RadarSettings, **options: Any) -> None:
+    """Serve an API on RADAR_HTTP_PORT with bounded request heads (and /metrics apart).
+
+    ``options`` are more ``uvicorn.Config`` arguments. uvicorn handles the signals.
+    """
+    config = uvicorn.Config(
+        app,
+        host=settings.http_host,
+        port=settings.http_port,
+        log_config=None,
+        access_log=False,
+        http=guarded_protocol(header_limits(settings)),
+        **options,
+    )
+    _ApiServer(config, settings).run()
 
 
 def run_main(main: Callable[[asyncio.Event], Awaitable[None]]) -> None:

@@ -33,6 +33,9 @@ class RadarSettings(BaseSettings):
     database_url: str = "postgresql://postgres@127.0.0.1:5432/radar"
     http_host: str = "127.0.0.1"
     http_port: int = 8080
+    # /metrics on a port of its own (so a NetworkPolicy can open it to Prometheus only);
+    # 0 = on RADAR_HTTP_PORT with the API or the ops endpoints (one port per process, dev).
+    metrics_port: int = Field(default=0, ge=0, le=65535)
     # Bounds on a request head (radar_common.http_limits): its size, its number of header
     # fields, and the seconds a connection has to send it.
     http_max_header_bytes: int = Field(default=32 * 1024, ge=1024)

@@ -144,7 +144,8 @@ def create_app(settings: IngestionSettings) -> FastAPI:
     app.include_router(assessments.router)
     app.include_router(catalog.router)
     app.include_router(ops.router)
-    app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
+    if not settings.metrics_port:  # else served on its own port (radar_common.service.run_api)
+        app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
     app.openapi = problem_openapi(app)  # type: ignore[method-assign]
     metrics.BUILD_INFO.labels("ingestion").info({"version": VERSION})
 
