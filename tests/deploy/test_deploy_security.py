@@ -26,7 +26,8 @@ METRICS_PEER = {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.na
 
 def container(rendered: Rendered, kind: str, name: str) -> dict[str, Any]:
     (c,) = rendered.get(kind, name)["spec"]["template"]["spec"]["containers"]
-    return c
+    found: dict[str, Any] = c
+    return found
 
 
 def pod(rendered: Rendered, kind: str, name: str) -> dict[str, Any]:
@@ -68,7 +69,8 @@ def test_metrics_have_their_own_port_and_only_metrics_from_reaches_it(values_set
 def egress_rule(rendered: Rendered, service: str, port: int) -> dict[str, Any]:
     policy = rendered.get("NetworkPolicy", f"radar-{service}")["spec"]
     (rule,) = [r for r in policy["egress"] if port in rule_ports(r)]
-    return rule
+    found: dict[str, Any] = rule
+    return found
 
 
 def test_egress_peers_and_ports_follow_the_values() -> None:
