@@ -12,13 +12,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
+import threading
 import time
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
 
+from radar_cli.infra import free_port, wait_for_port
+from radar_common.http_limits import HeaderLimits
+from radar_common.service import ops_app, serve_http
 from tests.hostile.conftest import Ingestion
 
 pytestmark = pytest.mark.integration
@@ -186,3 +191,42 @@ def test_a_form_with_too_many_files_is_refused(ingestion: Ingestion) -> None:
         auth=("sendgrid", ingestion.secrets.api_key),
     )
     assert fine.status_code == 202, fine.text
+
+
+def test_the_workers_ops_port_bounds_request_heads_too() -> None:
+    """The same protocol serves /healthz, /readyz and /metrics of every worker."""
+
+    async def always() -> bool:
+        return True
+
+    port = free_port()
+    stop: asyncio.Event | None = None
+    loop = asyncio.new_event_loop()
+
+    async def serve() -> None:
+        nonlocal stop
+        stop = asyncio.Event()
+        limits = HeaderLimits(max_bytes=8192, max_count=20, timeout_seconds=2)
+        await serve_http(ops_app("probe", {"self": always}), "127.0.0.1", port, stop, limits=limits)
+
+    thread = threading.Thread(target=loop.run_until_complete, args=(serve(),), daemon=True)
+    thread.start()
+    try:
+        wait_for_port(port)
+        url = f"http://127.0.0.1:{port}"
+        assert httpx.get(f"{url}/readyz").status_code == 200
+        assert (
+            httpx.get(f"{url}/healthz", headers={f"X-{n}": "v" for n in range(30)}).status_code
+            == 431
+        )
+        sock = socket.create_connection(("127.0.0.1", port), timeout=5)
+        try:
+            sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Pad: " + b"a" * 20000)
+            assert _status_of(sock, time.monotonic() + 5) == 431
+        finally:
+            sock.close()
+    finally:
+        assert stop is not None
+        loop.call_soon_threadsafe(stop.set)
+        thread.join(10)
+        loop.close()
