@@ -181,7 +181,8 @@ def test_deployments_probe_drain_and_spread(name: str) -> None:
         assert c["readinessProbe"]["httpGet"]["path"] == "/readyz"
         assert c["livenessProbe"]["httpGet"]["path"] == "/healthz"
         assert c["startupProbe"]["httpGet"]["path"] == "/healthz"
-        assert c["ports"] == [{"name": "http", "containerPort": 8080, "protocol": "TCP"}]
+        assert c["ports"][0] == {"name": "http", "containerPort": 8080, "protocol": "TCP"}
+        assert [p["name"] for p in c["ports"]] == ["http", "metrics"]
         env = env_of(c)
         assert env["RADAR_SHUTDOWN_GRACE_SECONDS"]
         pre_stop = c.get("lifecycle", {}).get("preStop", {}).get("sleep", {}).get("seconds", 0)
@@ -190,10 +191,11 @@ def test_deployments_probe_drain_and_spread(name: str) -> None:
         keys = {t["topologyKey"] for t in pod["topologySpreadConstraints"]}
         assert keys == {"topology.kubernetes.io/zone", "kubernetes.io/hostname"}
         # The notifier also mounts its routing table when one is configured (read-only).
+        # NATS credentials and CA files are mounted when configured (test_deploy_security).
         mounts = {m["name"] for m in c["volumeMounts"]} - (
             {"routes"} if service == "notifier" else set()
         )
-        assert mounts == {"tmp"}
+        assert mounts - {"nats-credentials", "nats-tls"} == {"tmp"}
         if service in WORKERS:
             assert int(env["RADAR_FETCH_BATCH"]) >= 1
 
@@ -238,7 +240,9 @@ def test_config_and_least_privilege_secrets() -> None:
             for e in c["env"]
             if "secretKeyRef" in e.get("valueFrom", {})
         }
-        assert set(secret_env) == names, service
+        # Every process also talks to NATS (its credentials, when given, test_deploy_security).
+        nats = {"RADAR_NATS_USER", "RADAR_NATS_PASSWORD", "RADAR_NATS_TOKEN"}
+        assert set(secret_env) == names | nats, service
         assert all(ref["name"] == "radar-secrets" for ref in secret_env.values())
 
 
@@ -336,7 +340,7 @@ def test_monitoring_objects_are_gated_on_their_crds() -> None:
         rendered = render(name)
         monitor = rendered.get("ServiceMonitor", "radar")
         assert (
-            monitor["spec"]["endpoints"][0] | {"port": "http", "path": "/metrics"}
+            monitor["spec"]["endpoints"][0] | {"port": "metrics", "path": "/metrics"}
             == monitor["spec"]["endpoints"][0]
         )
         rendered.get("PrometheusRule", "radar")
@@ -344,7 +348,7 @@ def test_monitoring_objects_are_gated_on_their_crds() -> None:
     assert not off.of_kind("ServiceMonitor")
     # every Service the ServiceMonitor selects exposes the port it scrapes
     for svc in render("production").of_kind("Service"):
-        assert [p["name"] for p in svc["spec"]["ports"]] == ["http"]
+        assert [p["name"] for p in svc["spec"]["ports"]] == ["http", "metrics"]
 
 
 def test_dashboard_configmap_for_grafana_sidecar() -> None:

@@ -83,7 +83,8 @@ def create_app(settings: ConsoleSettings) -> FastAPI:
         operations.router,
     ):
         app.include_router(router)
-    app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
+    if not settings.metrics_port:  # else served on its own port (radar_common.service.run_api)
+        app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
     _answer_errors_as_pages(app)
     metrics.BUILD_INFO.labels("console").info({"version": VERSION})
 

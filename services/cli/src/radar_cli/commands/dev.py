@@ -30,6 +30,7 @@ from radar_cli.devenv import STATE_DIR, write_dev_env
 from radar_cli.inbox import AlertInbox
 from radar_cli.infra import NatsServer, PostgresServer, free_port
 from radar_cli.stack import Stack
+from radar_ingestion.auth import parse_api_keys
 
 console = Console(highlight=False)
 PREFERRED_PORTS = {
@@ -175,9 +176,9 @@ def dev(
             database_url = pg.create_database("radar")
             console.print(f"[green]✓[/] embedded PostgreSQL at {database_url}")
 
-        api_key = os.environ.get("RADAR_API_KEYS", "").split(",")[0] or (
-            "dev-" + secrets.token_urlsafe(18)
-        )
+        exported = parse_api_keys(os.environ.get("RADAR_API_KEYS", ""))
+        # One key with every scope: the developer both sends and reads.
+        api_key = exported[0].key if exported else "dev-" + secrets.token_urlsafe(18)
         extra_env = {"RADAR_API_KEYS": api_key, "RADAR_LOG_JSON": "true"}
         destinations = ("RADAR_SLACK_WEBHOOK_URL", "RADAR_TEAMS_WEBHOOK_URL", "RADAR_WEBHOOK_URL")
         for name in destinations:

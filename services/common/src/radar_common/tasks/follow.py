@@ -9,15 +9,32 @@ both serve this, each with its own authentication.
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 
 from radar_common.tasks.model import Task
 from radar_common.tasks.store import TaskStore
 
+# Event ids are KV revisions: ASCII digits that fit an unsigned 64-bit integer.
+_REVISION = re.compile(r"[0-9]{1,20}")
+
+
+class MalformedEventId(ValueError):
+    """A ``Last-Event-ID`` that is not an id this stream sent (the HTTP layer answers 400)."""
+
 
 def last_event_revision(last_event_id: str | None) -> int:
-    """The revision a reconnecting client has seen (0: none or unreadable)."""
-    return int(last_event_id) if last_event_id and last_event_id.isdigit() else 0
+    """The revision a reconnecting client has seen (0 when it sends none).
+
+    Raises:
+        MalformedEventId: anything but ASCII digits (``str.isdigit`` accepts ``²``) or a
+            number too long to be a revision.
+    """
+    if not last_event_id:
+        return 0
+    if not _REVISION.fullmatch(last_event_id):
+        raise MalformedEventId("Last-Event-ID must be the decimal id of an event this stream sent.")
+    return int(last_event_id)
 
 
 def seen_the_end(task: Task, revision: int, after: int) -> bool:

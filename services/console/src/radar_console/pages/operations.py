@@ -24,7 +24,7 @@ from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from radar_common.bus.dead_letters import DeadLetterNotFound, StoredDeadLetter, describe
 from radar_common.tasks import TaskNotFound, TaskStore
-from radar_common.tasks.follow import follow, last_event_revision, seen_the_end
+from radar_common.tasks.follow import MalformedEventId, follow, last_event_revision, seen_the_end
 from radar_console.auth.session import Admin, Engineer
 from radar_console.state import StateDep
 from radar_console.web.frame import render
@@ -89,7 +89,10 @@ async def task_events(
     task_id: TaskId,
     last_event_id: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
 ) -> Response:
-    after = last_event_revision(last_event_id)
+    try:
+        after = last_event_revision(last_event_id)
+    except MalformedEventId:
+        return Response(status_code=400)
     try:
         task, revision = await state.tasks.get_with_revision(task_id)
     except TaskNotFound:

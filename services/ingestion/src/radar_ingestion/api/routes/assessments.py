@@ -9,10 +9,15 @@ from google.protobuf.json_format import MessageToDict, ParseDict
 
 from radar_common.catalog import normalize_mpn
 from radar_common.contracts import Assessment
-from radar_ingestion.api.deps import AuthDep, PoolDep
+from radar_ingestion.api.deps import CredentialsFirst, PoolDep, require_scope
 from radar_ingestion.problems import Problem
 
-router = APIRouter(prefix="/v1", tags=["assessments"], dependencies=[AuthDep])
+router = APIRouter(
+    route_class=CredentialsFirst,
+    prefix="/v1",
+    tags=["assessments"],
+    dependencies=[require_scope("read")],
+)
 Severity = Literal["critical", "high", "medium", "low", "info"]
 
 
