@@ -25,11 +25,12 @@ from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
 
-from radar_cli.commands.catalog import demo_catalog_dir, import_directory_sync
+from radar_cli.commands.catalog import demo_catalog_dir
 from radar_cli.devenv import STATE_DIR, write_dev_env
 from radar_cli.inbox import AlertInbox
 from radar_cli.infra import NatsServer, PostgresServer, free_port
 from radar_cli.stack import Stack
+from radar_common.catalog.directory import import_directory_sync
 
 console = Console(highlight=False)
 PREFERRED_PORTS = {
