@@ -44,10 +44,11 @@ tools: ## External tools the checks need (helm, promtool)
 	@bash scripts/install-tools.sh
 
 .PHONY: lint
-lint: venv ## ruff (lint + format check) and mypy --strict
+lint: venv ## ruff, mypy --strict, and each package installed alone imports what it declares
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy services/*/src tests
+	UV=$(UV) $(PY) scripts/check_imports.py
 
 .PHONY: fmt
 fmt: venv ## Format and autofix
