@@ -6,30 +6,15 @@ a temporary folder is judged against given resolutions, one rule at a time.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 import textwrap
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
+from tests.support.scripts import load_script
+
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _load() -> ModuleType:
-    """The script as a module (scripts/ is not a package)."""
-    path = ROOT / "scripts" / "check_imports.py"
-    spec = importlib.util.spec_from_file_location("check_imports", path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while being created
-    spec.loader.exec_module(module)
-    return module
-
-
-check = _load()
+check = load_script("check_imports")
 FIRST_PARTY = {"radar_common": "radar-common", "radar_demo": "radar-demo"}
 OWNERS = {
     "asyncpg": {"asyncpg"},
