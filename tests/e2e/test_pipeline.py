@@ -21,12 +21,6 @@ API_KEY = "test-key-0123456789"
 
 
 @pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    with Receiver() as r:
-        yield r
-
-
-@pytest.fixture
 def stack(
     nats_server: NatsServer, database_url: str, receiver: Receiver, tmp_path: Path
 ) -> Iterator[Stack]:

@@ -1,7 +1,7 @@
 """Fixtures the notifier tests share. Their names are stable: add new ones, do not rename.
 
-- ``receiver``: a loopback Slack/Teams/webhook receiver (``tests.support.receiver.Receiver``);
-  the channels post to ``/slack``, ``/teams`` and ``/hook``.
+- ``receiver`` (from tests/conftest.py): the loopback Slack/Teams/webhook receiver; the
+  channels post to ``/slack``, ``/teams`` and ``/hook``.
 - ``notifier_settings``: settings for this test's nats-server and database, with the named
   channels pointed at the receiver: ``notifier_settings("slack", "teams", max_deliver=3)``.
 - ``pool``: an asyncpg pool on this test's own database, migrated.
@@ -9,7 +9,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any, Protocol
 
 import asyncpg
@@ -31,12 +31,6 @@ CHANNEL_URLS = {
 
 class SettingsFactory(Protocol):
     def __call__(self, *channels: str, **overrides: Any) -> NotifierSettings: ...
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    with Receiver() as r:
-        yield r
 
 
 @pytest.fixture
