@@ -51,8 +51,15 @@ SEVERITY_STYLE = {
 }
 
 
-# Each service's own, never passed from the user's environment to all of them.
-PER_SERVICE = ("RADAR_HTTP_PORT", "RADAR_SERVICE_NAME", "RADAR_NATS_URL", "RADAR_DATABASE_URL")
+# Each service's own, never passed from the user's environment to all of them (one port
+# given to every service means all but one fail with "address already in use").
+PER_SERVICE = (
+    "RADAR_HTTP_PORT",
+    "RADAR_METRICS_PORT",
+    "RADAR_SERVICE_NAME",
+    "RADAR_NATS_URL",
+    "RADAR_DATABASE_URL",
+)
 
 
 def _is_free(port: int) -> bool:
