@@ -8,8 +8,8 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from radar_cli.commands.catalog import demo_catalog_dir, import_catalog
-from radar_common.catalog import CatalogError, import_texts
+from radar_cli.commands.catalog import demo_catalog_dir
+from radar_common.catalog import CatalogError, import_catalog, import_texts
 from radar_inference.where_used import alternates_of, match_part, stock_of, where_used
 from tests.inference.catalogs import HAND, pool_for
 

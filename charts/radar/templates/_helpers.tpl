@@ -52,7 +52,8 @@ app.kubernetes.io/part-of: radar
 {{- default (printf "%s-secrets" (include "radar.fullname" .)) .Values.secrets.existingSecret -}}
 {{- end -}}
 
-{{/* Image of a service: (dict "root" $ "service" "ingestion") */}}
+{{/* Image of a service: (dict "root" $ "service" "ingestion"), and "variant" "crew" for the
+     image built with that extra (`make images` tags it <tag>-<extra>). */}}
 {{- define "radar.image" -}}
 {{- $img := .root.Values.image -}}
 {{- $repo := printf "%s%s" $img.repositoryPrefix .service -}}
@@ -60,7 +61,9 @@ app.kubernetes.io/part-of: radar
 {{- if $img.digest -}}
 {{- printf "%s@%s" $repo $img.digest -}}
 {{- else -}}
-{{- printf "%s:%s" $repo (default .root.Chart.AppVersion $img.tag) -}}
+{{- $tag := default .root.Chart.AppVersion $img.tag -}}
+{{- if .variant }}{{ $tag = printf "%s-%s" $tag .variant }}{{ end -}}
+{{- printf "%s:%s" $repo $tag -}}
 {{- end -}}
 {{- end -}}
 
@@ -84,11 +87,12 @@ app.kubernetes.io/part-of: radar
 {{- include "radar.capability" (dict "root" . "name" "prometheusRule" "api" "monitoring.coreos.com/v1/PrometheusRule") -}}
 {{- end -}}
 
-{{/* The services and what sets them apart ------------------------------------------- */}}
+{{/* The services and what sets them apart. llmExtra: with an LLM model configured, the service
+     runs the image built with that extra (inference: crewai, radar-inference:<tag>-crew). */}}
 {{- define "radar.services" -}}
 ingestion: {module: radar_ingestion, worker: false}
 normalizer: {module: radar_normalizer, worker: true, stream: EVENTS, consumer: normalizer}
-inference: {module: radar_inference, worker: true, stream: NOTICES, consumer: inference}
+inference: {module: radar_inference, worker: true, stream: NOTICES, consumer: inference, llmExtra: crew}
 notifier: {module: radar_notifier, worker: true, stream: ASSESSMENTS, consumer: notifier}
 console: {module: radar_console, worker: false}
 {{- end -}}

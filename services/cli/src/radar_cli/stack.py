@@ -166,8 +166,3 @@ class Stack:
 
     def __exit__(self, *exc: object) -> None:
         self.stop_all()
-
-
-def kill_group(proc: subprocess.Popen[bytes]) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(proc.pid, signal.SIGKILL)

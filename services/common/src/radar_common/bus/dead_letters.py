@@ -1,10 +1,17 @@
-"""Reading and replaying dead letters (``radar dlq``).
+"""Dead letters: messages a stage gave up on, kept in ``RADAR_DLQ`` with the reason, and replayed.
 
-A dead letter is identified by its sequence number in the dead-letter stream. Replaying one
-re-publishes the original payload to its original subject with its original headers — so the
-task id, trace id and ``traceparent`` are kept and the replayed work joins the same trace — under
-a new ``Nats-Msg-Id`` (the old one would be dropped as a duplicate), takes the task from
-``FAILED`` back to ``RUNNING``, then deletes the dead letter.
+- :func:`send_dead_letter` writes one: the worker runtime for a ``PermanentError``, an
+  undecodable payload or the last allowed delivery; the notifier for a notification that
+  cannot be delivered. The letter (a ``DeadLetter`` message on ``radar.dlq.<stage>``) carries
+  the original subject, payload and headers, the reason and the number of deliveries.
+- :class:`DeadLetters` reads them (``radar dlq list|show``, the console's operations page) and
+  replays one (``radar dlq replay``, the console): the original payload goes back to its
+  original subject with its original headers — so the task id, trace id and ``traceparent``
+  are kept and the replayed work joins the same trace — under a new ``Nats-Msg-Id`` (the old one
+  would be dropped as a duplicate); the task goes from ``FAILED`` back to ``RUNNING``, then the
+  dead letter is deleted.
+
+A dead letter is identified by its sequence number in the dead-letter stream.
 """
 
 from __future__ import annotations
@@ -44,7 +51,18 @@ async def send_dead_letter(
     """Publish ``msg`` to ``radar.dlq.<stage>`` with the reason (durably, deduplicated by id).
 
     The original payload, subject and headers travel inside the letter so that a replay can
-    send it back exactly; ``extra_headers`` add to them (e.g. the notifier names the channel).
+    send it back exactly.
+
+    Args:
+        bus: the connection to publish with.
+        msg: the message given up on, as JetStream delivered it.
+        stage: the stage that gave up (``normalizer``, ``inference``, ``notifier``).
+        reason: why, as people will read it on the task and in ``radar dlq show``.
+        deliveries: how many times the message was delivered.
+        task_id: the task the message belongs to.
+        trace_id: the trace the message belongs to.
+        msg_id: the letter's ``Nats-Msg-Id``: the same id twice publishes one letter.
+        extra_headers: added to the original headers (e.g. the notifier names the channel).
 
     Raises:
         PublishError: JetStream did not acknowledge the dead letter.
@@ -87,6 +105,7 @@ class StoredDeadLetter:
 
     @property
     def failed_at(self) -> datetime | None:
+        """When the stage gave up (letters written before that field: when it was stored)."""
         if not self.letter.HasField("failed_at"):
             return self.stored_at
         return self.letter.failed_at.ToDatetime(tzinfo=UTC)
@@ -141,7 +160,12 @@ class Replayed:
 
 
 class DeadLetters:
-    """The dead-letter stream of one deployment."""
+    """The dead-letter stream of one deployment.
+
+    Args:
+        bus: a connection to the deployment's NATS.
+        tasks: the task store; when given, a replay reopens the letter's task.
+    """
 
     def __init__(self, bus: Bus, tasks: TaskStore | None = None) -> None:
         self.bus = bus
@@ -149,7 +173,11 @@ class DeadLetters:
         self.stream = bus.topology.dlq_stream.name
 
     async def get(self, letter_id: int) -> StoredDeadLetter:
-        """One dead letter by id. Raises DeadLetterNotFound."""
+        """One dead letter by id.
+
+        Raises:
+            DeadLetterNotFound: no such letter (never existed, replayed or expired).
+        """
         try:
             raw = await self.bus.js.get_msg(self.stream, letter_id)
         except NotFoundError as exc:
@@ -180,7 +208,15 @@ class DeadLetters:
             count += 1
 
     async def replay(self, letter_id: int) -> Replayed:
-        """Send a dead letter back through the pipeline, keeping its task and trace ids."""
+        """Send a dead letter back through the pipeline, keeping its task and trace ids.
+
+        Returns:
+            What was done: the subject it went to, and whether its task was reopened.
+
+        Raises:
+            DeadLetterNotFound: no such letter (already replayed, or expired).
+            PublishError: JetStream did not acknowledge the replayed message.
+        """
         stored = await self.get(letter_id)
         letter = stored.letter
         reopened = False

@@ -18,7 +18,19 @@ _LOCK_KEY = 0x7261646172  # "radar"
 
 
 async def migrate(pool: asyncpg.Pool, directory: Path = MIGRATIONS_DIR) -> list[str]:
-    """Apply pending migrations; return the versions applied now."""
+    """Apply the pending migrations, each in its own transaction, one process at a time.
+
+    Args:
+        pool: a pool on the database to migrate.
+        directory: where the ``NNNN_description.sql`` files are (the library's own by default).
+
+    Returns:
+        The versions (file names without ``.sql``) applied by this call; empty when none was
+        pending.
+
+    Raises:
+        asyncpg.PostgresError: a migration failed; it was rolled back and later ones not run.
+    """
     files = sorted(directory.glob("*.sql"))  # noqa: ASYNC240 - a few local files at start
     applied_now: list[str] = []
     async with pool.acquire() as conn:
