@@ -14,7 +14,7 @@ from typing import Protocol
 
 import asyncpg
 
-from radar_normalizer.parts import base_mpn
+from radar_common.partnumbers import base_mpn
 
 log = logging.getLogger(__name__)
 

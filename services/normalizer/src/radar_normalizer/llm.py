@@ -15,9 +15,10 @@ from typing import Any
 
 import httpx
 
+from radar_common.partnumbers import clean_mpn, looks_like_mpn
 from radar_normalizer.dates import parse_date
 from radar_normalizer.draft import Found, NoticeDraft, PartDraft
-from radar_normalizer.parts import clean, clean_mpn, looks_like_mpn
+from radar_normalizer.parts import clean
 from radar_normalizer.sources import sentence
 
 log = logging.getLogger(__name__)
