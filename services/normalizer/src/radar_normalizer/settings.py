@@ -20,3 +20,8 @@ class NormalizerSettings(WorkerSettings):
     # off by default so that the normalizer runs without PostgreSQL.
     catalog_match: bool = False
     catalog_refresh_seconds: float = Field(default=300.0, gt=0)
+    # Reading an event (and the LLM pass) gets this much time in all; the reading runs in warm
+    # child processes killed at the deadline, with an address-space limit (see sandbox.py).
+    event_budget_seconds: float = Field(default=30.0, gt=0)
+    extract_memory_mb: int = Field(default=512, ge=64)
+    extract_processes: int = Field(default=2, ge=1, le=64)
