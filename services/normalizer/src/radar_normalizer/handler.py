@@ -1,9 +1,11 @@
 """The normalizer stage: one raw event in, one notice per affected part out.
 
-Each event gets a total time budget (``RADAR_EVENT_BUDGET_SECONDS``) for reading it. In the
-service the reading runs in :class:`~radar_normalizer.sandbox.ExtractionSandbox` children,
-killed at the deadline; without a sandbox (tests, tools) it runs on a thread, which cannot be
-stopped — only abandoned.
+Each event gets a total time budget (``RADAR_EVENT_BUDGET_SECONDS``) for reading it and for the
+optional LLM pass. In the service the reading runs in
+:class:`~radar_normalizer.sandbox.ExtractionSandbox` children, killed at the deadline; without a
+sandbox (tests, tools) it runs on a thread, which cannot be stopped — only abandoned. With an
+LLM configured, a reading that is pending review, or that found no part, is given to
+:class:`~radar_normalizer.llm.LlmExtractor`, which chooses only among what the text holds.
 """
 
 from __future__ import annotations
@@ -19,10 +21,9 @@ from radar_common.bus.buckets import FetchObject
 from radar_common.bus.topology import Topology
 from radar_common.bus.worker import MessageContext, PermanentError, Stage, parse_as
 from radar_common.contracts import NormalizedNotice, RawEvent
-from radar_normalizer.assemble import assemble
 from radar_normalizer.catalog import KnownParts
 from radar_normalizer.extract import NoPartsFound, event_text, extract_notices
-from radar_normalizer.llm import LlmExtractor, LlmUnavailable
+from radar_normalizer.llm import LlmExtractor, LlmUnavailable, needs_llm
 from radar_normalizer.objects import resolve_objects
 
 DEFAULT_BUDGET_SECONDS = 30.0
@@ -79,15 +80,15 @@ class ThreadReader:
             ) from exc
 
 
-async def llm_pass(
+async def llm_reads(
     event: RawEvent,
     llm: LlmExtractor,
     ctx: MessageContext,
-    known_parts: KnownParts | None,
     refusal: NoPartsFound,
     text: str,
+    budget: Budget,
 ) -> list[NormalizedNotice]:
-    """Ask the LLM for what the rules could not read; keep only what the text supports.
+    """Ask the LLM about an event the rules found no part in; keep what the text supports.
 
     An unreachable model is a transient failure (retried with backoff) until the last allowed
     delivery, when the event is refused with both reasons.
@@ -95,14 +96,15 @@ async def llm_pass(
     if not text.strip():
         raise refusal
     try:
-        draft = await llm.extract(text)
+        notices, refusals = await llm.read(event, text, budget.remaining())
     except LlmUnavailable as exc:
         if ctx.last_attempt:
             raise NoPartsFound(f"{refusal}; the LLM pass failed: {exc}") from exc
         raise
-    if not draft.parts:
-        raise NoPartsFound(f"{refusal}; the LLM pass found none either")
-    return assemble(draft, event, known_parts)
+    if not notices:
+        why = f" ({'; '.join(refusals)})" if refusals else ""
+        raise NoPartsFound(f"{refusal}; the LLM pass found none either{why}")
+    return notices
 
 
 def make_normalize(
@@ -132,7 +134,11 @@ def make_normalize(
             if llm is None:
                 raise
             text = await read.text(event, budget.remaining())
-            notices = await llm_pass(event, llm, ctx, known_parts, refusal, text)
+            notices = await llm_reads(event, llm, ctx, refusal, text, budget)
+        else:
+            if llm is not None and needs_llm(notices):
+                text = await read.text(event, budget.remaining())
+                notices = await llm.review(event, notices, text, budget.remaining())
         await ctx.progress(
             "done", message=f"{len(notices)} part(s): " + ", ".join(n.mpn for n in notices[:10])
         )

@@ -28,6 +28,7 @@ def llm_extractor(settings: NormalizerSettings, client: httpx.AsyncClient) -> Ll
         model=settings.llm_model,
         api_key=settings.llm_api_key.get_secret_value(),
         timeout=settings.llm_call_timeout_seconds,
+        review_threshold=settings.review_threshold,
     )
 
 
