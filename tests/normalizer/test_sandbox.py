@@ -13,6 +13,7 @@ import pytest
 from radar_common.contracts import Attachment, RawEvent
 from radar_normalizer.catalog import CatalogParts
 from radar_normalizer.extract import NoPartsFound
+from radar_normalizer.handler import make_normalize
 from radar_normalizer.sandbox import (
     ExtractionKilled,
     ExtractionSandbox,
@@ -154,3 +155,27 @@ async def test_the_catalog_reaches_the_child_and_follows_its_refresh() -> None:
         box.known_parts = CatalogParts(["TL072CP"])  # a refresh replaces the snapshot
         [notice] = await box.extract(text_event())
         assert notice.mpn == "TL072CP"
+
+
+async def test_no_invisible_or_disguised_characters_leave_the_stage() -> None:
+    subject = "EOL \u202eof\u202c L\u041c358DR"  # bidi override, Cyrillic EM
+    text = "Product discontinuance. Affected parts: L\u041c358\u200bDR. Last time buy: 2026-01-31."
+    event = RawEvent(
+        event_id="ev-spoof",
+        format="sendgrid",
+        source="sendgrid",
+        payload_json=json.dumps({"subject": subject, "text": text}),
+    )
+    async with sandbox() as box:
+        normalize = make_normalize(reader=box)
+        [notice] = await normalize(event, _Context())  # type: ignore[arg-type]
+    assert notice.mpn == "LM358DR"
+    assert notice.title == "EOL of LM358DR"
+    assert all(e.snippet.isascii() for e in notice.evidence)
+
+
+class _Context:
+    last_attempt = False
+
+    async def progress(self, *args: object, **kwargs: object) -> None:
+        return None

@@ -21,6 +21,7 @@ from radar_common.bus.buckets import FetchObject
 from radar_common.bus.topology import Topology
 from radar_common.bus.worker import MessageContext, PermanentError, Stage, parse_as
 from radar_common.contracts import NormalizedNotice, RawEvent
+from radar_common.partnumbers import fold_text
 from radar_normalizer.catalog import KnownParts
 from radar_normalizer.extract import NoPartsFound, event_text, extract_notices
 from radar_normalizer.llm import LlmExtractor, LlmUnavailable, needs_llm
@@ -107,6 +108,28 @@ async def llm_reads(
     return notices
 
 
+_TEXT_FIELDS = ("mpn", "replacement_mpn", "notice_number", "title", "reason", "manufacturer_raw")
+
+
+def plain_text(notice: NormalizedNotice) -> NormalizedNotice:
+    """``notice`` with no format characters and no disguised part numbers in what alerts show.
+
+    Whatever a reader kept, nothing invisible (bidi overrides, zero-width characters) and no
+    look-alike letters inside part numbers leave the stage (``radar_common.partnumbers``).
+    """
+    for name in _TEXT_FIELDS:
+        setattr(notice, name, fold_text(getattr(notice, name)))
+    reasons = [fold_text(r) for r in notice.review_reasons]
+    del notice.review_reasons[:]
+    notice.review_reasons.extend(reasons)
+    for evidence in notice.evidence:
+        evidence.snippet = fold_text(evidence.snippet)
+    for mention in notice.mentions:
+        mention.mpn = fold_text(mention.mpn)
+        mention.evidence.snippet = fold_text(mention.evidence.snippet)
+    return notice
+
+
 def make_normalize(
     known_parts: KnownParts | None = None,
     fetch: FetchObject | None = None,
@@ -139,6 +162,7 @@ def make_normalize(
             if llm is not None and needs_llm(notices):
                 text = await read.text(event, budget.remaining())
                 notices = await llm.review(event, notices, text, budget.remaining())
+        notices = [plain_text(n) for n in notices]
         await ctx.progress(
             "done", message=f"{len(notices)} part(s): " + ", ".join(n.mpn for n in notices[:10])
         )
