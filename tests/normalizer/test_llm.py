@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import socket
+import time
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -17,7 +18,7 @@ import pytest
 
 from radar_common.contracts import Evidence, NormalizedNotice, PartMention, RawEvent
 from radar_normalizer.extract import NoPartsFound
-from radar_normalizer.handler import make_normalize
+from radar_normalizer.handler import Budget, ThreadReader, llm_reviews, make_normalize
 from radar_normalizer.llm import LLM_CONFIDENCE, ONLY_THE_LLM, LlmExtractor, LlmUnavailable
 from radar_normalizer.main import llm_extractor
 from radar_normalizer.settings import NormalizerSettings
@@ -259,6 +260,19 @@ async def test_no_time_left_in_the_budget_means_no_call(
         "could not decide: no time left in the event's budget" in n.review_reasons[-1]
         for n in notices
     )
+
+
+async def test_no_time_left_to_read_the_text_leaves_the_rules_reading(
+    stub: OpenAIStub, llm: LlmExtractor
+) -> None:
+    event = RawEvent(
+        event_id="ev-pcn", format="sendgrid", source="x", payload_json=json.dumps({"text": TEXT})
+    )
+    spent = Budget(1.0, started=time.monotonic() - 2.0)
+    notices = await llm_reviews(event, rules_reading(), llm, ThreadReader(), spent)
+    assert stub.requests == []
+    assert [n.extractor for n in notices] == ["rules"] * 3
+    assert all("could not read the notice in time" in n.review_reasons[-1] for n in notices)
 
 
 async def test_a_model_that_leaves_nothing_affected_changes_nothing(

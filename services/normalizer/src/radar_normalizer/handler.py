@@ -24,8 +24,9 @@ from radar_common.contracts import NormalizedNotice, RawEvent
 from radar_common.partnumbers import fold_text
 from radar_normalizer.catalog import KnownParts
 from radar_normalizer.extract import NoPartsFound, event_text, extract_notices
-from radar_normalizer.llm import LlmExtractor, LlmUnavailable, needs_llm
+from radar_normalizer.llm import LlmExtractor, LlmUnavailable, needs_llm, with_reasons
 from radar_normalizer.objects import resolve_objects
+from radar_normalizer.sandbox import ExtractionKilled
 
 DEFAULT_BUDGET_SECONDS = 30.0
 T = TypeVar("T")
@@ -130,6 +131,24 @@ def plain_text(notice: NormalizedNotice) -> NormalizedNotice:
     return notice
 
 
+async def llm_reviews(
+    event: RawEvent,
+    notices: list[NormalizedNotice],
+    llm: LlmExtractor,
+    read: EventReader,
+    budget: Budget,
+) -> list[NormalizedNotice]:
+    """The LLM's review of pending notices; the rules' reading stands if there is no time."""
+    try:
+        text = await read.text(event, budget.remaining())
+    except (ExtractionKilled, ExtractionTimeout) as exc:
+        return [
+            with_reasons(n, [f"the LLM pass could not read the notice in time: {exc}"])
+            for n in notices
+        ]
+    return await llm.review(event, notices, text, budget.remaining())
+
+
 def make_normalize(
     known_parts: KnownParts | None = None,
     fetch: FetchObject | None = None,
@@ -160,8 +179,7 @@ def make_normalize(
             notices = await llm_reads(event, llm, ctx, refusal, text, budget)
         else:
             if llm is not None and needs_llm(notices):
-                text = await read.text(event, budget.remaining())
-                notices = await llm.review(event, notices, text, budget.remaining())
+                notices = await llm_reviews(event, notices, llm, read, budget)
         notices = [plain_text(n) for n in notices]
         await ctx.progress(
             "done", message=f"{len(notices)} part(s): " + ", ".join(n.mpn for n in notices[:10])

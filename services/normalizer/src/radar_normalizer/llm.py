@@ -276,7 +276,7 @@ class LlmExtractor:
             answer = await self.ask(_prompt(text, parts, dates, reasons), budget)
         except LlmUnavailable as exc:
             log.warning("LLM pass skipped, the rules' reading stands: %s", exc)
-            return [_with_reasons(n, [f"the LLM pass could not decide: {exc}"]) for n in notices]
+            return [with_reasons(n, [f"the LLM pass could not decide: {exc}"]) for n in notices]
         decided = check(answer, parts, dates, text)
         return settle(notices, decided, parts, event, text, self.threshold)
 
@@ -359,7 +359,7 @@ def settle(
     affected = [key for key, c in parts.items() if c.role == "affected"]
     if not affected:
         refusals = [*decided.refusals, "the LLM left no part affected"]
-        return [_with_reasons(n, refusals) for n in notices]
+        return [with_reasons(n, refusals) for n in notices]
     base = template or notices[0]
     existing = {normalize_mpn(n.mpn): n for n in notices}
     mentions = [_mention(c, text) for c in parts.values() if c.role]
@@ -491,7 +491,8 @@ def _decide_review(
     notice.review_reasons.extend(reasons)
 
 
-def _with_reasons(notice: NormalizedNotice, reasons: list[str]) -> NormalizedNotice:
+def with_reasons(notice: NormalizedNotice, reasons: list[str]) -> NormalizedNotice:
+    """A copy of ``notice``, pending review, with ``reasons`` added to its review reasons."""
     out = NormalizedNotice()
     out.CopyFrom(notice)
     out.review = "pending"
