@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import asyncpg
 import pytest
 
@@ -74,6 +76,15 @@ def test_fold_text_folds_part_numbers_but_leaves_prose_in_other_scripts() -> Non
     spoofed = "parts: L\u041c358DR"
     assert "LM358DR" not in TOKEN.findall(spoofed)
     assert "LM358DR" in TOKEN.findall(fold_text(spoofed))
+
+
+def test_fold_text_is_linear_in_hostile_lines() -> None:
+    # A quadratic scan would need minutes for these; each is read once.
+    lines = ["x" * 300_000 + " \u00e9", "\u00e9" + "y" * 300_000, "a1\u0412 " * 20_000]
+    started = time.monotonic()
+    folded = [fold_text(line) for line in lines]
+    assert time.monotonic() - started < 10
+    assert folded[2].startswith("a1B a1B")
 
 
 # --- grammar ---------------------------------------------------------------------------------

@@ -58,7 +58,9 @@ _DASH_LIKE = frozenset("\u2212\u2043\u02d7")  # minus sign, hyphen bullet, modif
 _TRAILING = ".,;:()[]{}<>\"'*"
 _BLANKS = re.compile(r"[\s\x00-\x1f\x7f]+")  # spaces and ASCII control characters
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
-_WORD_WITH_NON_ASCII = re.compile(r"[^\s]*[^\x00-\x7f][^\s]*")
+# A word holding a non-ASCII character. Anchored at the word's start and possessive over its
+# ASCII head, so a long ASCII run is scanned once, not once per position (no backtracking).
+_WORD_WITH_NON_ASCII = re.compile(r"(?<!\S)[^\s\x80-\U0010ffff]*+[^\x00-\x7f]\S*")
 _ANY_DIGIT = re.compile(r"\d")
 
 
