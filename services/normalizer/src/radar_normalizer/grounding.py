@@ -9,6 +9,7 @@ one reading, docs/notices.md), only the set of readings a choice is checked agai
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -51,6 +52,7 @@ DATE_EXPRESSION = re.compile(
 _SPACES = re.compile(r"\s+")
 
 
+@functools.lru_cache(maxsize=8192)  # the same lines are searched for each candidate
 def comparable(text: str) -> str:
     """Text as compared: folded (look-alikes, dashes, invisible characters), one space, lower."""
     return _SPACES.sub(" ", fold_text(text)).strip().casefold()

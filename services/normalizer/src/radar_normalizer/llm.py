@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -252,7 +251,7 @@ class LlmExtractor:
                 )
         except (httpx.HTTPError, KeyError, IndexError, TypeError, ValueError) as exc:
             raise LlmUnavailable(f"LLM call failed: {exc!r}") from exc
-        content = re.sub(r"^```(?:json)?\s*|\s*```$", "", str(content).strip())
+        content = _without_fence(str(content))
         try:
             answer = json.loads(content)
         except json.JSONDecodeError as exc:
@@ -296,6 +295,14 @@ class LlmExtractor:
         decided = check(answer, parts, dates, text)
         template = _template(event, decided, text)
         return settle([], decided, parts, event, text, self.threshold, template), decided.refusals
+
+
+def _without_fence(content: str) -> str:
+    """The answer without a Markdown code fence around it (```json ... ```)."""
+    content = content.strip()
+    if content.startswith("```"):
+        content = content[3:].removeprefix("json")
+    return content.removesuffix("```").strip()
 
 
 def _prompt(
