@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import signal
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -133,6 +135,16 @@ async def test_an_abandoned_event_does_not_leave_its_child_running() -> None:
             await asyncio.wait_for(box.extract(pdf_event()), 1.0)  # e.g. the step timeout
         await until(lambda: len(box.pids) == 1 and box.pids != [first])
         assert len(await box.extract(text_event())) == 2
+
+
+async def test_a_child_killed_while_idle_costs_the_next_event_nothing() -> None:
+    async with sandbox() as box:
+        [first] = box.pids
+        os.kill(first, signal.SIGKILL)  # e.g. a container's out-of-memory killer
+        await asyncio.sleep(0.2)
+        assert len(await box.extract(text_event())) == 2  # on the replacement
+        assert box.pids != [first]
+        assert not box.stats.killed
 
 
 async def test_a_busy_child_does_not_hold_up_the_others() -> None:

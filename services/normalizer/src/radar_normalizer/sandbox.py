@@ -107,6 +107,10 @@ class ExtractionCrashed(RuntimeError):
     """The child died for another reason (a signal, an exit): retried like any transient error."""
 
 
+class _ChildGone(Exception):
+    """The child could not be given the job: it had died before (its input pipe is closed)."""
+
+
 class _ChildDied(Exception):
     def __init__(self, returncode: int | None, out_of_memory: bool = False) -> None:
         super().__init__(returncode)
@@ -237,15 +241,13 @@ class ExtractionSandbox:
             try:
                 await asyncio.wait_for(process.wait(), 1.0)
             except TimeoutError:
-                process.kill()
-        with contextlib.suppress(ProcessLookupError):
-            await process.wait()
+                _kill(process)
+        await process.wait()
 
     def _replace(self, child: _Child) -> None:
         """Kill ``child`` now and start its successor in the background."""
         self._children.discard(child)
-        if child.process.returncode is None:
-            child.process.kill()
+        _kill(child.process)
         task = asyncio.create_task(self._respawn(child))
         self._respawns.add(task)
         task.add_done_callback(self._respawns.discard)
@@ -281,35 +283,32 @@ class ExtractionSandbox:
         if seconds <= 0:
             raise ExtractionKilled(f"{_describe(event)} had no time left in its budget", "deadline")
         cpu = min(seconds, self.limits.cpu_seconds or seconds)
-        child = await self._idle.get()
-        try:
-            async with asyncio.timeout(seconds):
-                await self._send_catalog(child)
-                header = json.dumps(
-                    {
-                        "cpu_seconds": cpu,
-                        "task_id": current_task_id.get(),
-                        "trace_id": current_trace_id.get(),
-                    }
-                ).encode()
-                await _write_frame(
-                    child.process,
-                    kind,
-                    _LENGTH.pack(len(header)) + header + event.SerializeToString(),
-                )
-                outcome = await _collect(child)
-        except TimeoutError:
-            self._killed(child, "deadline")
-            raise ExtractionKilled(
-                f"{_describe(event)} was stopped at its deadline: reading it took longer than "
-                f"the event's {self.limits.budget_seconds:g}s budget (RADAR_EVENT_BUDGET_SECONDS)",
-                "deadline",
-            ) from None
-        except _ChildDied as died:
-            raise self._death(child, died, event, cpu) from None
-        except BaseException:  # cancelled, or a broken frame: the child's state is unknown
-            self._replace(child)
-            raise
+        job = _job(kind, event, cpu)
+        while True:
+            child = await self._idle.get()
+            try:
+                async with asyncio.timeout(seconds):
+                    await self._send_catalog(child)
+                    await _write_frame(child.process, kind, job)
+                    outcome = await _collect(child)
+            except _ChildGone:  # died while idle (killed from outside): not this event's doing
+                log.warning("extraction process %d was gone; using another", child.pid)
+                self._replace(child)
+                continue
+            except TimeoutError:
+                self._killed(child, "deadline")
+                raise ExtractionKilled(
+                    f"{_describe(event)} was stopped at its deadline: reading it took longer "
+                    f"than the event's {self.limits.budget_seconds:g}s budget "
+                    "(RADAR_EVENT_BUDGET_SECONDS)",
+                    "deadline",
+                ) from None
+            except _ChildDied as died:
+                raise self._death(child, died, event, cpu) from None
+            except BaseException:  # cancelled, or a broken frame: the child's state is unknown
+                self._replace(child)
+                raise
+            break
         if child.recycle:
             self._replace(child)
         else:
@@ -360,13 +359,31 @@ class ExtractionSandbox:
         child.catalog = catalog
 
 
+def _kill(process: asyncio.subprocess.Process) -> None:
+    """SIGKILL, unless the process has already gone (it may exit between check and kill)."""
+    if process.returncode is None:
+        with contextlib.suppress(ProcessLookupError):
+            process.kill()
+
+
+def _job(kind: Frame, event: RawEvent, cpu: float) -> bytes:
+    """A job frame's payload: a JSON header (CPU allowance, log context), then the event."""
+    header = json.dumps(
+        {"cpu_seconds": cpu, "task_id": current_task_id.get(), "trace_id": current_trace_id.get()}
+    ).encode()
+    return _LENGTH.pack(len(header)) + header + event.SerializeToString()
+
+
 async def _write_frame(process: asyncio.subprocess.Process, kind: Frame, payload: bytes) -> None:
+    """Send a frame; the child starts a job only once it has read all of it."""
     assert process.stdin is not None
+    if process.returncode is not None:
+        raise _ChildGone(process.returncode)
     try:
         process.stdin.write(_FRAME.pack(len(payload), kind) + payload)
         await process.stdin.drain()
     except (BrokenPipeError, ConnectionResetError):
-        raise _ChildDied(await process.wait()) from None
+        raise _ChildGone(await process.wait()) from None
 
 
 async def _read_frame(process: asyncio.subprocess.Process) -> tuple[int, bytes]:
