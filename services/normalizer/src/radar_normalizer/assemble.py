@@ -11,10 +11,10 @@ import hashlib
 import re
 
 from radar_common.contracts import Evidence, NormalizedNotice, RawEvent
+from radar_common.partnumbers import base_mpn
 from radar_normalizer.catalog import KnownParts, catalog_match
 from radar_normalizer.dates import add_months
 from radar_normalizer.draft import Found, NoticeDraft, PartDraft
-from radar_normalizer.parts import base_mpn
 from radar_normalizer.vocab import KIND_STATUS, canonical_manufacturer
 
 # J-STD-048 minimums from the announcement: last order at 6 months, last shipment at 12.

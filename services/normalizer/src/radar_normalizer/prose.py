@@ -9,9 +9,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from radar_common.partnumbers import TOKEN, clean_mpn, looks_like_mpn
 from radar_normalizer.dates import find_dates
 from radar_normalizer.draft import Found, NoticeDraft, PartDraft
-from radar_normalizer.parts import TOKEN, clean_mpn, looks_like_mpn
 from radar_normalizer.sources import TextSource, sentence, snippet
 from radar_normalizer.tables import mpns_in, parts_from_tables
 from radar_normalizer.vocab import lifecycle_status, notice_kind

@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from radar_common.partnumbers import clean_mpn, looks_like_mpn
 from radar_normalizer.dates import parse_date
 from radar_normalizer.draft import Found, PartDraft
-from radar_normalizer.parts import clean_mpn, looks_like_mpn
 from radar_normalizer.sources import TextSource, snippet
 from radar_normalizer.vocab import lifecycle_status
 

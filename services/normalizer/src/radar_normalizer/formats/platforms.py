@@ -13,9 +13,9 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from radar_common.partnumbers import clean_mpn, looks_like_mpn
 from radar_normalizer.dates import parse_date
 from radar_normalizer.draft import Found, NoticeDraft, PartDraft
-from radar_normalizer.parts import clean_mpn, looks_like_mpn
 from radar_normalizer.vocab import lifecycle_status, notice_kind
 
 # Internal field -> accepted keys (normalised: lower case, no separators).

@@ -10,9 +10,9 @@ from xml.etree.ElementTree import Element
 from defusedxml import ElementTree
 from defusedxml.common import DefusedXmlException
 
+from radar_common.partnumbers import clean_mpn
 from radar_normalizer.dates import parse_date
 from radar_normalizer.draft import Found, NoticeDraft, PartDraft
-from radar_normalizer.parts import clean_mpn
 from radar_normalizer.vocab import notice_kind
 
 MAX_XML_BYTES = 5_000_000
