@@ -1,0 +1,407 @@
+"""Stage 4, roles: what each candidate is to this notice.
+
+- **records**: a structured record's parts are affected; its replacement key names their
+  replacement.
+- **tables**: the column decides (:mod:`radar_normalizer.columns`): part column → affected,
+  replacement column → replacement of the same row's part, generic column → referenced. A
+  heading above the table ("not affected", "removed from the list", "recommended
+  replacements") gives its role to the whole part column.
+- **text**: sentence by sentence, the cue before a token gives its role (:mod:`cues`); a token
+  with no cue before it takes the role of the cue after it ("X is discontinued", "X is replaced
+  by Y"); "not affected" and "removed/retracted" cover their whole sentence. A label ending in a
+  colon carries its role over the lines that follow until the sentence ends.
+- **uncued** tokens are referenced when the notice lists its affected parts anywhere else, and
+  affected (with less confidence) when it does not: then they are all the notice has.
+
+One mention per part number remains; when a part number has several roles, the most specific
+wins: excluded > not affected > replacement > affected > referenced.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from radar_normalizer import columns
+from radar_normalizer.candidates import Candidate, Candidates
+from radar_normalizer.cues import (
+    AFFECTED,
+    EXCLUDED,
+    NOT_AFFECTED,
+    OBJECT,
+    REFERENCED,
+    REPLACEMENT,
+    Cue,
+    find_cues,
+)
+from radar_normalizer.document import Value
+from radar_normalizer.segment import Line, Segments, Table
+from radar_normalizer.sources import sentence, snippet
+
+UNCUED = "uncued"
+ROLES = (AFFECTED, REPLACEMENT, REFERENCED, EXCLUDED, NOT_AFFECTED)
+_PRECEDENCE = {EXCLUDED: 5, NOT_AFFECTED: 4, REPLACEMENT: 3, AFFECTED: 2, REFERENCED: 1, UNCUED: 0}
+# How sure each way of knowing a role is.
+CONFIDENCE = {"record": 0.95, "table": 0.9, "cued": 0.85, "subject": 0.7, "uncued": 0.55}
+MAX_MENTIONS = 1000
+_LABEL_START = re.compile(r"^\W*[A-Za-z][\w /()&'.-]{0,40}\s*[:|]")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\"'])|;\s+|\n\x00")
+
+
+@dataclass
+class Mention:
+    """One part number of the notice with its role and the evidence for it."""
+
+    mpn: str
+    role: str
+    confidence: float
+    snippet: str
+    location: str
+    line: Line | None = None
+    origin: str = "text"
+    # How the role was known: record | table | cued | subject | uncued.
+    how: str = "uncued"
+    replaces: str = ""
+    # Per-part values read beside the part (table row cells, record keys).
+    values: dict[str, Value] = field(default_factory=dict)
+    base: Value | None = None
+    # The replacement paired with an affected part, and where the pairing was read.
+    replacement: str = ""
+    replacement_evidence: Value | None = None
+
+
+@dataclass
+class Roles:
+    """Every mention of the notice, one per part number, in order of first appearance."""
+
+    mentions: list[Mention]
+
+    def of(self, role: str) -> list[Mention]:
+        return [m for m in self.mentions if m.role == role]
+
+
+def _table_role(table: Table) -> str:
+    heading = table.heading
+    for cue in find_cues(heading):
+        if cue.role in (NOT_AFFECTED, EXCLUDED):
+            return cue.role
+    if (
+        columns.REPLACEMENT not in table.columns
+        and re.search(
+            r"replacement|alternative|substitute|successor|migration|cross[- ]reference",
+            heading + " " + " ".join(table.header),
+            re.I,
+        )
+        and not re.search(r"affected|discontinu|obsolete|withdraw|end[- ]of[- ]life", heading, re.I)
+    ):
+        return REPLACEMENT
+    return AFFECTED
+
+
+def _from_records(found: Candidates) -> list[Mention]:
+    out = []
+    for cand in found.records:
+        assert cand.record is not None
+        part = cand.record
+        values = {
+            **{k: v for k, v in cand.record_fields.items() if k in _PART_FIELDS},
+            **part.fields,
+        }
+        mention = Mention(
+            cand.mpn,
+            AFFECTED,
+            CONFIDENCE["record"],
+            part.mpn.snippet,
+            part.mpn.location,
+            origin="record",
+            how="record",
+            values=values,
+            base=part.base,
+        )
+        out.append(mention)
+        replacement = values.get("replacement_mpn")
+        if replacement is not None and replacement.text and replacement.text != cand.mpn:
+            mention.replacement = replacement.text
+            mention.replacement_evidence = replacement
+            out.append(
+                Mention(
+                    replacement.text,
+                    REPLACEMENT,
+                    CONFIDENCE["record"],
+                    replacement.snippet,
+                    replacement.location,
+                    origin="record",
+                    how="record",
+                    replaces=cand.mpn,
+                )
+            )
+    return out
+
+
+_PART_FIELDS = ("replacement_mpn", "last_time_buy_date", "last_ship_date", "lifecycle_status")
+
+
+def _from_tables(found: Candidates) -> list[Mention]:
+    out: list[Mention] = []
+    rows: dict[tuple[int, int], list[Candidate]] = {}
+    for cand in found.tables:
+        assert cand.table is not None and cand.line is not None
+        rows.setdefault((cand.table.index, cand.line.row), []).append(cand)
+    for cands in rows.values():
+        table, line = cands[0].table, cands[0].line
+        assert table is not None and line is not None
+        role = _table_role(table)
+        evidence = snippet(line.text)
+        values = _row_values(table, line)
+        parts = [c for c in cands if c.column == columns.PART]
+        affected: list[Mention] = []
+        for cand in parts:
+            mention = Mention(
+                cand.mpn,
+                role,
+                CONFIDENCE["table"] * min(1.0, cand.plausibility + 0.3),
+                evidence,
+                line.location(),
+                line,
+                "table",
+                "table",
+                values=dict(values),
+            )
+            affected.append(mention)
+            out.append(mention)
+        for cand in cands:
+            if cand.column == columns.GENERIC and parts:
+                out.append(
+                    Mention(
+                        cand.mpn,
+                        REFERENCED,
+                        CONFIDENCE["table"],
+                        evidence,
+                        line.location(),
+                        line,
+                        "table",
+                        "table",
+                    )
+                )
+            elif cand.column == columns.GENERIC:
+                mention = Mention(
+                    cand.mpn,
+                    role,
+                    CONFIDENCE["table"] * 0.9,
+                    evidence,
+                    line.location(),
+                    line,
+                    "table",
+                    "table",
+                    values=dict(values),
+                )
+                affected.append(mention)
+                out.append(mention)
+        replacements = [c for c in cands if c.column == columns.REPLACEMENT]
+        for cand in replacements:
+            replaces = affected[0].mpn if affected else ""
+            out.append(
+                Mention(
+                    cand.mpn,
+                    REPLACEMENT,
+                    CONFIDENCE["table"],
+                    evidence,
+                    line.location(),
+                    line,
+                    "table",
+                    "table",
+                    replaces=replaces,
+                )
+            )
+        if replacements and role == AFFECTED:
+            for mention in affected:
+                if mention.mpn != replacements[0].mpn:
+                    mention.replacement = replacements[0].mpn
+                    mention.replacement_evidence = Value(
+                        replacements[0].mpn, evidence, line.location()
+                    )
+    return out
+
+
+def _row_values(table: Table, row: Line) -> dict[str, Value]:
+    values = {}
+    for meaning in (columns.LTB, columns.LTS, columns.STATUS):
+        cells = table.cell(row, meaning)
+        if cells:
+            values[meaning] = Value(cells[0], snippet(row.text), row.location())
+    return values
+
+
+@dataclass
+class _Paragraph:
+    text: str
+    # (offset in text, line) for each line joined in.
+    lines: list[tuple[int, Line]]
+
+
+def _paragraphs(segments: Segments) -> list[_Paragraph]:
+    out: list[_Paragraph] = []
+    current: _Paragraph | None = None
+    previous: Line | None = None
+    for line in segments.lines:
+        if line.table or not line.text or (previous is not None and line.place != previous.place):
+            current = None
+        if line.table or not line.text:
+            previous = line
+            continue
+        if current is None:
+            current = _Paragraph("", [])
+            out.append(current)
+        else:
+            # A new label or the end of a sentence starts a new sentence on the next line.
+            ends = current.text.rstrip().endswith((".", "!", "?"))
+            current.text += "\n\x00" if ends or _LABEL_START.match(line.text) else "\n "
+        current.lines.append((len(current.text), line))
+        current.text += line.text
+        previous = line
+    return out
+
+
+def _sentences(text: str) -> list[tuple[int, int]]:
+    spans = []
+    start = 0
+    for m in _SENTENCE_END.finditer(text):
+        spans.append((start, m.start()))
+        start = m.end()
+    spans.append((start, len(text)))
+    return spans
+
+
+def _role_in(sentence_text: str, cues: list[Cue], at: int) -> tuple[str, Cue | None]:
+    """The role a token at ``at`` takes from the cues of its sentence."""
+    for cue in cues:
+        if cue.scope == "sentence":
+            return cue.role, cue
+    before = [c for c in cues if c.end <= at]
+    if before:
+        cue = before[-1]
+        return (AFFECTED if cue.role == OBJECT else cue.role), cue
+    after = [c for c in cues if c.start >= at]
+    if after:
+        cue = after[0]
+        if cue.role == AFFECTED:
+            return AFFECTED, cue
+        if cue.role == REPLACEMENT and re.match(
+            r"replac|->|→|=>|⇒", sentence_text[cue.start : cue.end], re.I
+        ):
+            return AFFECTED, cue  # "X is replaced by Y", "X -> Y"
+        if cue.role == OBJECT:
+            return REPLACEMENT, cue  # "Y is the replacement for X"
+    return UNCUED, None
+
+
+def _from_text(found: Candidates, segments: Segments) -> list[Mention]:
+    by_line: dict[int, list[Candidate]] = {}
+    for cand in found.text:
+        if cand.origin == "text" and cand.line is not None:
+            by_line.setdefault(id(cand.line), []).append(cand)
+    out: list[Mention] = []
+    subject = [c for c in found.text if c.origin == "subject"]
+    if subject:
+        paragraph = _Paragraph(segments.subject, [(0, subject[0].line)])  # type: ignore[list-item]
+        out.extend(_read_paragraph(paragraph, {id(subject[0].line): subject}, "subject"))
+    for paragraph in _paragraphs(segments):
+        out.extend(_read_paragraph(paragraph, by_line, "text"))
+    return out
+
+
+def _read_paragraph(
+    paragraph: _Paragraph, by_line: dict[int, list[Candidate]], origin: str
+) -> list[Mention]:
+    placed: list[tuple[int, Candidate]] = []
+    for offset, line in paragraph.lines:
+        for cand in by_line.get(id(line), []):
+            placed.append((offset + cand.start, cand))
+    if not placed:
+        return []
+    out: list[Mention] = []
+    for start, end in _sentences(paragraph.text):
+        inside = [(at - start, c) for at, c in placed if start <= at < end]
+        if not inside:
+            continue
+        text = paragraph.text[start:end]
+        cues = find_cues(text)
+        mentions: list[tuple[Mention, Cue | None]] = []
+        for at, cand in inside:
+            role, cue = _role_in(text, cues, at)
+            line = cand.line
+            assert line is not None
+            kind = "cued" if cue is not None else "subject" if origin == "subject" else "uncued"
+            weight = CONFIDENCE["subject"] if origin == "subject" else CONFIDENCE[kind]
+            confidence = weight * min(1.0, cand.plausibility + 0.2)
+            mention = Mention(
+                cand.mpn,
+                role,
+                confidence,
+                sentence(line.text, cand.start, cand.end),
+                line.location() if origin == "text" else "subject",
+                line,
+                origin,
+                kind,
+            )
+            mentions.append((mention, cue))
+            out.append(mention)
+        _pair(text, cues, mentions)
+    return out
+
+
+def _pair(text: str, cues: list[Cue], mentions: list[tuple[Mention, Cue | None]]) -> None:
+    """Affected parts before a replacement cue get the replacements after it, in order."""
+    for cue in (c for c in cues if c.role == REPLACEMENT):
+        olds = [m for m, c in mentions if m.role == AFFECTED and c is cue]
+        olds += [
+            m for m, c in mentions if m.role == AFFECTED and c is not None and c.role == OBJECT
+        ]
+        news = [m for m, c in mentions if m.role == REPLACEMENT and c is cue]
+        if not news:
+            continue
+        if not olds:
+            olds = [m for m, c in mentions if m.role == AFFECTED and c is None]
+        if len(olds) == len(news):
+            pairs = list(zip(olds, news, strict=True))
+        elif len(news) == 1:
+            pairs = [(old, news[0]) for old in olds]
+        else:
+            pairs = [(olds[0], news[0])] if len(olds) == 1 else []
+        for old, new in pairs:
+            if old.mpn != new.mpn and not old.replacement:
+                old.replacement = new.mpn
+                old.replacement_evidence = Value(new.mpn, new.snippet, new.location)
+                new.replaces = new.replaces or old.mpn
+
+
+def assign_roles(found: Candidates, segments: Segments) -> Roles:
+    """One mention per part number with its role."""
+    mentions = _from_records(found) + _from_tables(found) + _from_text(found, segments)
+    # The notice says which parts it is about: tokens it does not qualify are only named.
+    structured = any(m.role == AFFECTED and m.how in ("record", "table", "cued") for m in mentions)
+    merged: dict[str, Mention] = {}
+    for mention in mentions:
+        if mention.role == UNCUED:
+            mention.role = REFERENCED if structured else AFFECTED
+        known = merged.get(mention.mpn)
+        if known is None:
+            if len(merged) < MAX_MENTIONS:
+                merged[mention.mpn] = mention
+            continue
+        if _PRECEDENCE[mention.role] > _PRECEDENCE[known.role] or (
+            mention.role == known.role and mention.confidence > known.confidence
+        ):
+            mention.values = {**known.values, **mention.values}
+            mention.replacement = mention.replacement or known.replacement
+            mention.replacement_evidence = (
+                mention.replacement_evidence or known.replacement_evidence
+            )
+            mention.base = mention.base or known.base
+            merged[mention.mpn] = mention
+        else:
+            known.values = {**mention.values, **known.values}
+            known.replacement = known.replacement or mention.replacement
+            known.replacement_evidence = known.replacement_evidence or mention.replacement_evidence
+            known.replaces = known.replaces or mention.replaces
+    return Roles(list(merged.values()))

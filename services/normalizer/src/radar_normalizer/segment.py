@@ -1,0 +1,287 @@
+"""Stage 2, segment: a document's blocks become numbered lines and part tables.
+
+Every line keeps its place (body, attachment, page) and its 1-based number there. Tables come
+from the readers (HTML, CSV, XLSX) or are found in running text: rows split by ``|``, tabs or
+runs of two or more spaces under a header that names a part column (see
+:mod:`radar_normalizer.columns`), or under a single-spaced header whose column words give the
+order of the part-like tokens in each row. A PDF table that goes on over the next page without
+repeating its header keeps its header.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from radar_normalizer import columns
+from radar_normalizer.document import Document, Place, TableBlock
+from radar_normalizer.parts import clean_line
+from radar_normalizer.plausibility import part_tokens
+
+CELL = " | "
+MAX_LINE = 2000
+MAX_LINES = 20_000
+_SPACE_RUN = re.compile(r" {9,}")
+# Lines at the top of a page (running headers, "Page 2 of 3") skipped when a table goes on.
+_PAGE_HEAD_LINES = 5
+# Header words of a single-spaced header row, with what the column holds.
+_SPACED_HEADER = re.compile(
+    r"(?P<part>orderable part numbers?|part numbers?|part no\.?|device names?|devices?|"
+    r"type numbers?|models?|products?|opns?|mpns?)|"
+    r"(?P<replacement>(?:recommended |suggested |proposed )?(?:replacement|alternative|"
+    r"successor|substitute)(?: part)?(?: numbers?)?|migration path|new part(?: number)?)|"
+    r"(?P<generic>generic|product family|family)|"
+    r"(?P<other>package|description|pin[- ]to[- ]pin compatible|status|comments?|remarks?)",
+    re.I,
+)
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of text (a table row is one line, cells joined by ``" | "``)."""
+
+    text: str
+    place: Place
+    number: int
+    cells: tuple[str, ...] = ()
+    # Set for table rows: 1-based table in the document and data row in that table.
+    table: int = 0
+    row: int = 0
+
+    def location(self) -> str:
+        """Human-readable location: ``attachment:x.pdf#page=2#table=1#row=3`` or ``body#line=7``."""
+        base = self.place.label()
+        if self.table:
+            return f"{base}#table={self.table}#row={self.row}"
+        return f"{base}#line={self.number}"
+
+
+@dataclass
+class Table:
+    """A table of parts: what each column holds, and its data rows."""
+
+    index: int
+    place: Place
+    header: tuple[str, ...]
+    columns: tuple[str, ...]
+    # The text just above the header ("The following devices are NOT affected:").
+    heading: str
+    rows: list[Line] = field(default_factory=list)
+    # A single-spaced header: row tokens are assigned to columns by order, not by cell.
+    spaced: bool = False
+    # Drawn by the source (HTML, CSV, XLSX) rather than found in running text.
+    drawn: bool = False
+
+    def cell(self, row: Line, meaning: str) -> list[str]:
+        """The cells of ``row`` that hold ``meaning``."""
+        return [
+            row.cells[i]
+            for i, m in enumerate(self.columns)
+            if m == meaning and i < len(row.cells) and row.cells[i]
+        ]
+
+
+@dataclass
+class Segments:
+    """The notice as lines and tables, in reading order."""
+
+    subject: str
+    sender: str
+    date: str
+    lines: list[Line]
+    tables: list[Table]
+
+
+def split_cells(line: str) -> tuple[str, ...]:
+    """Cells of a text row: by ``|``, else by tabs, else by runs of two or more spaces."""
+    if "|" in line:
+        # Empty cells keep their place so that columns stay aligned with the header.
+        cells = [c.strip() for c in line.split("|")]
+        while cells and not cells[-1]:
+            cells.pop()
+        while cells and not cells[0]:
+            cells.pop(0)
+        return tuple(cells)
+    parts = line.split("\t") if "\t" in line else re.split(r"\s{2,}", line)
+    return tuple(c.strip() for c in parts if c.strip())
+
+
+def _clean(text: str) -> list[str]:
+    line = _SPACE_RUN.sub(" " * 8, clean_line(text))
+    return [line[i : i + MAX_LINE] for i in range(0, max(1, len(line)), MAX_LINE)]
+
+
+def _lines(document: Document) -> list[Line]:
+    out: list[Line] = []
+    numbers: dict[Place, int] = {}
+    table_count = 0
+    for block in document.blocks:
+        key = Place(block.place.origin, block.place.attachment, block.place.page, block.place.sheet)
+        if isinstance(block, TableBlock):
+            table_count += 1
+            for row in block.rows:
+                cells = tuple(clean_line(c).strip() for c in row)
+                numbers[key] = numbers.get(key, 0) + 1
+                text = CELL.join(cells)[:MAX_LINE]
+                out.append(Line(text, block.place, numbers[key], cells, table=-table_count))
+            continue
+        for raw in block.lines:
+            for text in _clean(raw):
+                numbers[key] = numbers.get(key, 0) + 1
+                out.append(Line(text.strip(), block.place, numbers[key], split_cells(text)))
+        if len(out) > MAX_LINES:
+            break
+    return out[:MAX_LINES]
+
+
+def _header(line: Line) -> tuple[tuple[str, ...], bool] | None:
+    """Column meanings when ``line`` is the header of a part table."""
+    if any(part_tokens(cell) for cell in line.cells if len(cell) < 40):
+        return None  # a header names columns; it holds no part numbers
+    found = columns.meanings(line.cells)
+    if found is not None:
+        return found, False
+    if len(line.cells) <= 1 and len(line.text) <= 160:
+        spaced = [m.lastgroup or "" for m in _SPACED_HEADER.finditer(line.text)]
+        if "part" in spaced and len(spaced) >= 2:
+            names = {"part": columns.PART, "replacement": columns.REPLACEMENT}
+            names["generic"] = columns.GENERIC
+            return tuple(names.get(s, columns.OTHER) for s in spaced), True
+    return None
+
+
+def _is_row(line: Line, table: Table) -> bool:
+    if table.spaced:
+        return bool(part_tokens(line.text)) and len(line.text) <= 200
+    cells = line.cells
+    if len(cells) < 2 and not (len(cells) == 1 and _only_parts(cells[0])):
+        return False
+    if len(cells) > len(table.columns) + 2:
+        return False
+    return any(part_tokens(c) for c in cells)
+
+
+def _only_parts(cell: str) -> bool:
+    tokens = cell.split()
+    return bool(tokens) and len(part_tokens(cell)) == len(tokens)
+
+
+def _heading(lines: list[Line], at: int) -> str:
+    found: list[str] = []
+    for line in reversed(lines[max(0, at - 6) : at]):
+        if line.table or line.place != lines[at].place:
+            break
+        if line.text:
+            found.append(line.text)
+        if len(found) == 2:
+            break
+    return " ".join(reversed(found))
+
+
+def segment(document: Document) -> Segments:
+    """Lines and part tables of ``document``."""
+    return _Segmenter(_lines(document)).run(document)
+
+
+class _Segmenter:
+    def __init__(self, lines: list[Line]) -> None:
+        self.lines = lines
+        self.out: list[Line] = []
+        self.tables: list[Table] = []
+        self.current: Table | None = None
+        # A table ended by a page footer may go on at the top of the next page.
+        self.suspended: Table | None = None
+        self.suspended_lines = 0
+
+    def run(self, document: Document) -> Segments:
+        page_line = 0
+        previous: Line | None = None
+        for i, line in enumerate(self.lines):
+            same_place = previous is not None and line.place == previous.place
+            page_line = page_line + 1 if same_place else 1
+            if previous is not None and line.table != previous.table and previous.table < 0:
+                self._end()  # a drawn table ends with its block
+            previous = line
+            if not line.text:
+                self.out.append(line)
+                continue
+            if self.current is not None and self._fits(line, self.current):
+                self._row(line)
+                continue
+            if self.current is not None:
+                self._end()
+            if self._continues(line, page_line):
+                continue
+            header = _header(line)
+            if header is not None:
+                self._start(i, line, header)
+                continue
+            self.out.append(_plain(line))
+            if self.suspended is not None:
+                self.suspended_lines += 1
+        return Segments(document.subject, document.sender, document.date, self.out, self.tables)
+
+    def _fits(self, line: Line, table: Table) -> bool:
+        if table.drawn:
+            return line.table < 0  # rows of the same drawn block (its end is seen above)
+        return line.table == 0 and _is_row(line, table)
+
+    def _row(self, line: Line) -> None:
+        assert self.current is not None
+        if line.cells == self.current.header:
+            self.out.append(_plain(line))  # a header repeated on the next page
+            return
+        self.out.append(_add_row(self.current, line))
+
+    def _end(self) -> None:
+        if self.current is not None:
+            self.suspended, self.suspended_lines = self.current, 0
+        self.current = None
+
+    def _continues(self, line: Line, page_line: int) -> bool:
+        table = self.suspended
+        if table is None or page_line > _PAGE_HEAD_LINES or self.suspended_lines > 8:
+            return False
+        last = table.rows[-1].place if table.rows else table.place
+        if not (_next_page(last, line.place) or (line.place == last and page_line > 1)):
+            return False
+        if line.cells == table.header:
+            self.current = table
+            self.out.append(_plain(line))
+            return True
+        if _is_row(line, table) and (table.spaced or len(line.cells) == len(table.columns)):
+            self.current = table
+            self.out.append(_add_row(table, line))
+            return True
+        return False
+
+    def _start(self, i: int, line: Line, header: tuple[tuple[str, ...], bool]) -> None:
+        meanings, spaced = header
+        table = Table(
+            len(self.tables) + 1,
+            line.place,
+            line.cells,
+            meanings,
+            _heading(self.lines, i),
+            spaced=spaced,
+            drawn=line.table < 0,
+        )
+        self.tables.append(table)
+        self.current, self.suspended = table, None
+        self.out.append(_plain(line))
+
+
+def _plain(line: Line) -> Line:
+    return Line(line.text, line.place, line.number, line.cells)
+
+
+def _next_page(before: Place, now: Place) -> bool:
+    return (
+        before.attachment == now.attachment and bool(now.attachment) and now.page == before.page + 1
+    )
+
+
+def _add_row(table: Table, line: Line) -> Line:
+    row = Line(line.text, line.place, line.number, line.cells, table.index, len(table.rows) + 1)
+    table.rows.append(row)
+    return row
