@@ -185,10 +185,22 @@ def table() -> ManufacturerTable:
     return ManufacturerTable(makers)
 
 
+# Legal-entity words dropped from a name no row knows ("Comchip Technology Co., Ltd.").
+_LEGAL = re.compile(
+    r"(?:[\s,]+(?:inc|incorporated|corp|corporation|co|company|ltd|limited|llc|gmbh|ag|"
+    r"bv|b\.v|nv|n\.v|sa|s\.a|asa|plc|kk|oy|ab|spa)\b\.?)+\s*$",
+    re.IGNORECASE,
+)
+
+
 def canonical_manufacturer(text: str) -> str:
-    """The canonical name of a maker as written; a name no row knows is returned tidied."""
+    """The canonical name of a maker as written; a name no row knows is returned without its
+    legal-entity suffix ("Comchip Technology Co., Ltd." → "Comchip Technology")."""
     found = table().canonical(text)
-    return found or re.sub(r"\s+", " ", text).strip()
+    if found:
+        return found
+    tidy = re.sub(r"\s+", " ", text).strip()
+    return _LEGAL.sub("", tidy).strip(" ,") or tidy
 
 
 def known_manufacturer(text: str) -> str:

@@ -220,8 +220,10 @@ def compose(
         fields = _part_fields(mention, facts)
         fields["notice_kind"] = part_kind
         inferred = [n for n, f in fields.items() if f.inferred]
-        inferred += _jstd(fields, part_kind.value)
         fields["lifecycle_status"] = _status(fields, part_kind)
+        if fields["lifecycle_status"].value == "eol":
+            # Only an announced end of life has deadlines to infer; an obsolete part has none.
+            inferred += _jstd(fields, part_kind.value)
         replacement = _replacement(mention, shared)
         if replacement is not None:
             fields["replacement_mpn"] = replacement

@@ -57,6 +57,7 @@ _PATTERNS: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
             r"product|opn|ordering code|order code|type|packing variant|variant)s?"
             r"(?:\s+numbers?)?\b|\bupgrade(?:d)?\s+(?:to|path)\b|\bswitch(?:ing)?\s+to\b|"
             r"\bconvert(?:ed)?\s+to\b|\bmove\s+to\b|\bpin[- ]to[- ]pin\b|\bdrop[- ]in\b|"
+            r"\b(?:please\s+)?use\s+(?:the\s+|a\s+)?(?=[A-Z0-9])|"
             r"->|→|=>|⇒",
         ),
         (
@@ -70,7 +71,7 @@ _PATTERNS: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
         (
             AFFECTED,
             "after",
-            r"\bdiscontinu\w*|\bend[- ]of[- ]life\b|\bEOL\b|\bobsolet\w*|\baffect(?:ed|s)\b|"
+            r"\binstead\s+of\b|\bdiscontinu\w*|\bend[- ]of[- ]life\b|\bEOL\b|\bobsolet\w*|\baffect(?:ed|s)\b|"
             r"\bimpacted\b|\bconcerned\b|\bfollowing\s+(?:\w+\s+){0,3}?(?:parts?|devices?|"
             r"products?|items?|part numbers?|types?|ordering codes?|opns?|models?|skus?)\b|"
             r"\blast[- ]time[- ]buy\b|\bphase[- ]out\b|\bwithdraw\w*|\bterminat\w*|"

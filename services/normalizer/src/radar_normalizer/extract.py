@@ -26,7 +26,7 @@ from radar_normalizer.candidates import find_candidates
 from radar_normalizer.catalog import KnownParts
 from radar_normalizer.compose import compose
 from radar_normalizer.document import Document, TableBlock, TextBlock
-from radar_normalizer.facts import Facts, read_numbers, read_reason, read_title
+from radar_normalizer.facts import Facts, read_numbers, read_reason, read_records, read_title
 from radar_normalizer.kinds import read_kind, read_status
 from radar_normalizer.makers import read_manufacturer
 from radar_normalizer.numbers import NoticeNumbers, notice_numbers
@@ -55,6 +55,7 @@ class NoPartsFound(PermanentError):
 def notice_facts(document: Document, segments: Segments, numbers: NoticeNumbers) -> Facts:
     """Stage 5: every notice-wide fact, each from the reader most sure of it."""
     facts = Facts()
+    read_records(document, facts)
     read_numbers(numbers, segments, facts)
     read_dates(document, segments, facts)
     read_kind(document, segments, facts)

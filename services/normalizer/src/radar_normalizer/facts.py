@@ -81,6 +81,16 @@ def read_numbers(numbers: NoticeNumbers, segments: Segments, facts: Facts) -> No
     facts.supersedes = numbers.superseded()
 
 
+def read_records(document: Document, facts: Facts) -> None:
+    """What structured records state outright: number, reason, title."""
+    for record in document.records:
+        for name in ("notice_number", "reason", "title", "revision"):
+            value = record.fields.get(name)
+            if value is not None and value.text:
+                text = split_revision(value.text)[0] if name == "notice_number" else value.text
+                facts.offer(name, Fact(text[:300], value.snippet, value.location, 0.97))
+
+
 def read_reason(segments: Segments, facts: Facts) -> None:
     """A labelled reason ("Reason for change: ..."), else a "due to ..." clause."""
     lines = [line for line in segments.lines if line.text and not line.table]

@@ -28,8 +28,13 @@ _NOT_DISCONTINUED = re.compile(
     re.IGNORECASE,
 )
 _PACKING = re.compile(
-    r"\b(?:packing|packaging|reel|tape\s*(?:and|&)\s*reel|tray|tube|pack(?:ing)?\s*"
-    r"(?:quantity|variant|option|code|size))\b",
+    r"\b(?:pack(?:ing|aging)?|reel|tape|tray|tube|dry[- ]?bag|carrier)\b", re.IGNORECASE
+)
+# Words only a notice uses; without them (and without a number) a status is just a status.
+_NOTICE_WORDS = re.compile(
+    r"\b(?:notice|notification|F?PCN|PDN|PTN|bulletin|advisory|announce\w*|last[- ]time[- ]buy|"
+    r"LTB|discontinued product|product discontinu\w*|end[- ]of[- ]life|withdrawal|"
+    r"termination)\b",
     re.IGNORECASE,
 )
 _STATUS_LABEL = re.compile(
@@ -45,7 +50,8 @@ _PROSE_STATUS = (
         "obsolete",
         0.7,
         re.compile(
-            r"\bno\s+longer\s+(?:in\s+production|manufactured|produced)\b|"
+            r"\bno\s+longer\s+(?:in\s+production|manufactured|produced|available)\b|"
+            r"\bobsolete\s+products?\b|\bis\s+obsolete\b|"
             r"\bnon[- ]?manufacturable\b|\bNLM\b",
             re.I,
         ),
@@ -100,11 +106,31 @@ def read_kind(document: Document, segments: Segments, facts: Facts) -> None:
         if negated and kind == "discontinuance":
             kind = "packing_withdrawal" if _PACKING.search(segments.subject + body) else "change"
             words = negated.group(0)
+        if kind in ("discontinuance", "change") and _status_only(segments, body, facts):
+            kind = "lifecycle_change"
         facts.offer(
             "notice_kind",
             Fact(kind, snippet(_line_with(text, words) or words), location, confidence),
         )
         return
+    if "notice_kind" not in facts.fields and _status_only(segments, body, facts):
+        facts.offer("notice_kind", Fact("lifecycle_change", "", "rule:a status, no notice", 0.6))
+
+
+def _status_only(segments: Segments, body: str, facts: Facts) -> bool:
+    """A page or datasheet that states a status: no notice number, no notice words."""
+    text = segments.subject + "\n" + body
+    if facts.value("notice_number") or _NOTICE_WORDS.search(text):
+        return False
+    return bool(_STATUS_WORDS.search(text))
+
+
+_STATUS_WORDS = re.compile(
+    r"\bobsolete\b|\bNRND\b|\bNRFND\b|not\s+(?:recommended\s+)?for\s+new\s+designs?|"
+    r"no\s+longer\s+(?:manufactured|in\s+production|produced|available)|\bdiscontinued\b|"
+    r"(?:lifecycle|life cycle|product)\s+status",
+    re.IGNORECASE,
+)
 
 
 def _line_with(text: str, words: str) -> str:

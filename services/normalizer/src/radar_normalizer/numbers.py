@@ -54,7 +54,8 @@ _REFERS = re.compile(
     r"(?:refer(?:ring)?\s+to|see|supersed\w*|replac(?:es|ing)|cancel\w*|withdraw\w*|"
     r"retract\w*|revis(?:es|ion\s+of|ing)|update[sd]?\s+(?:to|of)|amend\w*|previous\w*|"
     r"original(?:ly)?|per|in\s+reference\s+to|follow[- ]up\s+(?:to|of)|related|as\s+"
-    r"(?:announced|described|stated)\s+in|rescind\w*|void\w*)\b[^.|]{0,30}$",
+    r"(?:announced|described|stated)\s+in|rescind\w*|void\w*|(?:covered|notified|described|"
+    r"listed|announced|included|detailed)\s+(?:under|in|by))\b[^.|]{0,30}$",
     re.IGNORECASE,
 )
 _SUPERSEDES = re.compile(
@@ -147,7 +148,10 @@ def _scan(text: str, location: str, line: Line | None, head: bool, numbers: Noti
                 continue
             before = text[max(0, m.start() - 60) : m.start()]
             if score == 0.55 and pattern.pattern.startswith(r"\b(?P<num>\d"):
-                if not _TI_CONTEXT.search(text[max(0, m.start() - 40) : m.start()]):
+                lettered = not num.isdigit()
+                if not _TI_CONTEXT.search(text[max(0, m.start() - 40) : m.start()]) and not (
+                    lettered and head
+                ):
                     continue
             if _CONTROL.search(before):
                 continue

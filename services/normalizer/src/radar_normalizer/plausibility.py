@@ -35,7 +35,8 @@ _PACKAGE = re.compile(
 _STANDARD = re.compile(
     r"^(?:(?:EIA|JEDEC|IPC|ANSI)[-/]?)?(?:J-?STD-?\d+\w*|JESD\d+\w*|JEP\d+\w*|IPC-?\w*\d+\w*|"
     r"AEC-?Q\d+\w*|ISO[-/]?\w*\d+\w*|IATF\d*|IEC[-/]?\d+\w*|MIL-?\w*-?\d+\w*|UL-?\d+\w*|"
-    r"EN\d{3,}\w*|RoHS\d?|REACH|ESD\w*|HBM\w*|CDM\w*|MSL-?\d\w*|EIA-?\d+\w*)(?:[-/.]\w+)*$",
+    r"EN\d{3,}\w*|RoHS\d?|REACH|ESD\w*|HBM\w*|CDM\w*|MSL-?\d\w*|EIA-?\d+\w*|MO-?\d+\w*|"
+    r"\d{1,2}NC)(?:[-/.]\w+)*$",
     re.IGNORECASE,
 )
 _NOT_PART = re.compile(
@@ -65,6 +66,15 @@ _MATERIAL = re.compile(
     r"cover tape|emboss\w*|polystyrene|polycarbonate|anti-?static|reel material|tape material|"
     r"supplier|vendor material|material (?:code|name|type|number)|flux|ink|desiccant)\b",
     re.IGNORECASE,
+)
+# "<something> No.:" before a token: an identifier of whatever <something> is.
+_IDENTIFIER_LABEL = re.compile(
+    r"(?P<what>[A-Za-z][\w/-]*)\s*(?:no\.?|nr\.?|number|num\.?|#|id)\s*[:.#]?\s*$", re.I
+)
+_PART_WORD = re.compile(
+    r"part|device|product|type|model|item|order|catalog|article|component|sales|material|"
+    r"opn|mpn|p/n|sku|replacement|successor|alternative|new|old",
+    re.I,
 )
 # Packaging and finish codes a part number may end with (TI R/T, /NOPB, ADI -REEL7, NXP ,115,
 # Infineon ...ATMA1, onsemi ...G, Maxim +, Microchip -I/SN).
@@ -122,8 +132,8 @@ def shape(value: str) -> float:
     letters = [c for c in value if c.isalpha()]
     if letters and sum(c.isupper() for c in letters) < 0.6 * len(letters):
         return 0.0  # prose ("2nd", "x86-based"); part numbers are written in capitals
-    if _is_date(value):
-        return 0.0
+    if _is_date(value) or re.search(r"xx|XX|[*?]", value):
+        return 0.0  # a date, or a pattern ("VND5E050Axx", "LM79LXXAC") naming a series
     if not letters:
         # Digits only: connector and 12NC-style codes; a part only with its dash groups
         # ("1-480424-0", "43045-0212"), never a bare number.
@@ -168,6 +178,9 @@ def context_penalty(before: str, around: str) -> float:
     """A factor (0..1) from the words before a token and around it (its sentence or row)."""
     if _DOCUMENT.search(before[-40:]):
         return 0.0  # "Form QR-0708-03", "Doc. No. TEM001794", "Tel. +1 ..."
+    label = _IDENTIFIER_LABEL.search(before[-40:])
+    if label and not _PART_WORD.search(label.group("what")):
+        return 0.0  # "Table No.: 1110-0001-08-A": an identifier, but not of a part
     if _MATERIAL.search(around):
         return 0.4
     return 1.0

@@ -45,6 +45,7 @@ _PRECEDENCE = {EXCLUDED: 5, NOT_AFFECTED: 4, REPLACEMENT: 3, AFFECTED: 2, REFERE
 CONFIDENCE = {"record": 0.95, "table": 0.9, "cued": 0.85, "subject": 0.7, "uncued": 0.55}
 MAX_MENTIONS = 1000
 _LABEL_START = re.compile(r"^\W*[A-Za-z][\w /()&'.-]{0,40}\s*[:|]")
+_BULLET = re.compile(r"^\s*(?:[-*•·◦▪>]|\d{1,2}[.)])\s")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\"'])|;\s+|\n\x00")
 
 
@@ -244,7 +245,11 @@ def _paragraphs(segments: Segments) -> list[_Paragraph]:
     current: _Paragraph | None = None
     previous: Line | None = None
     for line in segments.lines:
-        if line.table or not line.text or (previous is not None and line.place != previous.place):
+        # A label ending in a colon reaches over a blank line to the list below it.
+        labelled = current is not None and current.text.rstrip().endswith(":")
+        if line.table or (previous is not None and line.place != previous.place):
+            current = None
+        elif not line.text and not labelled:
             current = None
         if line.table or not line.text:
             previous = line
@@ -253,9 +258,10 @@ def _paragraphs(segments: Segments) -> list[_Paragraph]:
             current = _Paragraph("", [])
             out.append(current)
         else:
-            # A new label or the end of a sentence starts a new sentence on the next line.
+            # A label, a list item or the end of a sentence starts a new sentence.
             ends = current.text.rstrip().endswith((".", "!", "?"))
-            current.text += "\n\x00" if ends or _LABEL_START.match(line.text) else "\n "
+            starts = _LABEL_START.match(line.text) or _BULLET.match(line.text)
+            current.text += "\n\x00" if ends or starts else "\n "
         current.lines.append((len(current.text), line))
         current.text += line.text
         previous = line
@@ -272,7 +278,7 @@ def _sentences(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _role_in(sentence_text: str, cues: list[Cue], at: int) -> tuple[str, Cue | None]:
+def _role_in(cues: list[Cue], at: int, tokens_at: list[int]) -> tuple[str, Cue | None]:
     """The role a token at ``at`` takes from the cues of its sentence."""
     for cue in cues:
         if cue.scope == "sentence":
@@ -286,10 +292,12 @@ def _role_in(sentence_text: str, cues: list[Cue], at: int) -> tuple[str, Cue | N
         cue = after[0]
         if cue.role == AFFECTED:
             return AFFECTED, cue
-        if cue.role == REPLACEMENT and re.match(
-            r"replac|->|→|=>|⇒", sentence_text[cue.start : cue.end], re.I
-        ):
-            return AFFECTED, cue  # "X is replaced by Y", "X -> Y"
+        if cue.role == REPLACEMENT:
+            # "X is replaced by Y", "For X use Y", "X -> Y": X is the old part when the cue
+            # names a new one; "X is the recommended replacement." names only X.
+            if any(t >= cue.end for t in tokens_at):
+                return AFFECTED, cue
+            return REPLACEMENT, cue
         if cue.role == OBJECT:
             return REPLACEMENT, cue  # "Y is the replacement for X"
     return UNCUED, None
@@ -320,15 +328,20 @@ def _read_paragraph(
     if not placed:
         return []
     out: list[Mention] = []
+    # The role a label ("Affected parts:", "Replacement devices:") gives the list below it.
+    carried: tuple[str, Cue] | None = None
     for start, end in _sentences(paragraph.text):
-        inside = [(at - start, c) for at, c in placed if start <= at < end]
-        if not inside:
-            continue
         text = paragraph.text[start:end]
         cues = find_cues(text)
+        inside = [(at - start, c) for at, c in placed if start <= at < end]
+        if not inside:
+            carried = _label_role(text, cues) or carried
+            continue
         mentions: list[tuple[Mention, Cue | None]] = []
         for at, cand in inside:
-            role, cue = _role_in(text, cues, at)
+            role, cue = _role_in(cues, at, [a for a, _ in inside])
+            if cue is None and carried is not None:
+                role, cue = carried
             line = cand.line
             assert line is not None
             kind = "cued" if cue is not None else "subject" if origin == "subject" else "uncued"
@@ -347,7 +360,16 @@ def _read_paragraph(
             mentions.append((mention, cue))
             out.append(mention)
         _pair(text, cues, mentions)
+        carried = _label_role(text, cues) or carried
     return out
+
+
+def _label_role(text: str, cues: list[Cue]) -> tuple[str, Cue] | None:
+    """The role a sentence ending in a colon gives the list that follows it."""
+    if not text.rstrip().endswith(":") or not cues:
+        return None
+    cue = cues[-1]
+    return (AFFECTED if cue.role == OBJECT else cue.role), cue
 
 
 def _pair(text: str, cues: list[Cue], mentions: list[tuple[Mention, Cue | None]]) -> None:
@@ -404,4 +426,22 @@ def assign_roles(found: Candidates, segments: Segments) -> Roles:
             known.replacement = known.replacement or mention.replacement
             known.replacement_evidence = known.replacement_evidence or mention.replacement_evidence
             known.replaces = known.replaces or mention.replaces
+    _demote_families(merged)
     return Roles(list(merged.values()))
+
+
+def _demote_families(merged: dict[str, Mention]) -> None:
+    """A prose-affected number that starts another affected part read elsewhere is its family
+    or base number ("select MCP1700 devices" above a list of MCP1700T-... parts): referenced.
+    Twins named side by side ("LM358D LM358DR") stay: they share a line."""
+    affected = [m for m in merged.values() if m.role == AFFECTED]
+    for mention in affected:
+        if mention.how == "table":
+            continue
+        longer = [
+            m
+            for m in affected
+            if m is not mention and m.mpn.startswith(mention.mpn) and len(m.mpn) > len(mention.mpn)
+        ]
+        if longer and all(m.line is not mention.line for m in longer):
+            mention.role = REFERENCED

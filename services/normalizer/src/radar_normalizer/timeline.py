@@ -44,7 +44,7 @@ _LABELS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             r"publication|publish|issue date|date issued|issued|notification date|"
             r"notice date|date of (?:notice|notification|issue|publication|announcement)|"
             r"release date|announce|pcn date|pdn date|^\W*date\b|\bdated\b|\bsent\b|"
-            r"\bdate\s*[:|]\s*$",
+            r"(?:\||\t|\s{2,})\s*date\s*[:|]",
         ),
         (
             "",

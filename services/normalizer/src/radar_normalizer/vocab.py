@@ -123,7 +123,7 @@ _KIND_WORDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         (
             "retraction",
             r"(?:cancell?(?:ation|ing|ed|s)?|withdraw(?:al|n|s|ing)?|retract(?:ion|ed|s|ing)?|"
-            r"rescind\w*|revoc\w*|revok\w*|void(?:ed)?)\s+(?:of\s+)?(?:the\s+|this\s+)?"
+            r"rescind\w*|revoc\w*|revok\w*|void(?:ed)?)\s+of\s+(?:the\s+|this\s+)?"
             r"(?:previous(?:ly)?\s+|original\s+|above\s+)?(?:announced\s+|issued\s+|"
             r"published\s+)?(?:f?pcn|change notice|change notification|notification|notice)|"
             r"(?:f?pcn|notice|notification)\s+(?:\S+\s+){0,2}(?:is|has been|was)\s+"
