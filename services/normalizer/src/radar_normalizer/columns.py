@@ -15,6 +15,8 @@ REPLACEMENT = "replacement"
 LTB = "last_time_buy_date"
 LTS = "last_ship_date"
 STATUS = "lifecycle_status"
+ISSUE = "issue_date"
+DATES = ("last_time_buy_date", "last_ship_date", "issue_date")
 GENERIC = "generic"
 OTHER = "other"
 
@@ -47,6 +49,11 @@ _LTS = re.compile(
     r"last[- ]?(?:time[- ]?)?(?:ship|deliver)|\bLTS\b|\bLTD\b|final (?:ship|deliver)", re.I
 )
 _STATUS = re.compile(r"status|life\s*cycle", re.I)
+_ISSUE = re.compile(
+    r"date of (?:withdrawal|notice|notification|announcement|discontinu\w*|publication)|"
+    r"(?:withdrawal|notification|announcement|issue|publication|pcn|pdn|notice) date",
+    re.I,
+)
 
 
 def meaning(header: str) -> str:
@@ -58,6 +65,8 @@ def meaning(header: str) -> str:
         return LTB
     if _LTS.search(cell):
         return LTS
+    if _ISSUE.search(cell):
+        return ISSUE
     if _STATUS.search(cell) and not _PART.search(cell):
         return STATUS
     if _GENERIC.search(cell) and not re.search(r"orderable|\bopn\b", cell, re.I):

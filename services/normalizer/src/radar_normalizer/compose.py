@@ -121,7 +121,7 @@ def _jstd(fields: dict[str, Fact], kind: str) -> list[str]:
 def _part_fields(mention: Mention, facts: Facts) -> dict[str, Fact]:
     """The notice's facts overlaid with what the part's own row or record says."""
     fields = dict(facts.fields)
-    for name in ("last_time_buy_date", "last_ship_date"):
+    for name in ("issue_date", "last_time_buy_date", "last_ship_date"):
         value = mention.values.get(name)
         date = parse_date(value.text, facts.order) if value is not None else None
         if value is not None and date is not None:

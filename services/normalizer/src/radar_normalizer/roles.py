@@ -226,7 +226,7 @@ def _from_tables(found: Candidates) -> list[Mention]:
 
 def _row_values(table: Table, row: Line) -> dict[str, Value]:
     values = {}
-    for meaning in (columns.LTB, columns.LTS, columns.STATUS):
+    for meaning in (columns.LTB, columns.LTS, columns.ISSUE, columns.STATUS):
         cells = table.cell(row, meaning)
         if cells:
             values[meaning] = Value(cells[0], snippet(row.text), row.location())
@@ -427,7 +427,20 @@ def assign_roles(found: Candidates, segments: Segments) -> Roles:
             known.replacement_evidence = known.replacement_evidence or mention.replacement_evidence
             known.replaces = known.replaces or mention.replaces
     _demote_families(merged)
+    _shared_dates(merged)
     return Roles(list(merged.values()))
+
+
+def _shared_dates(merged: dict[str, Mention]) -> None:
+    """Rows whose date cells are missing take the date every other row states (a table cut by
+    a page, or continued without its date columns), when all rows agree on it."""
+    affected = [m for m in merged.values() if m.role == AFFECTED and m.how == "table"]
+    for name in (columns.LTB, columns.LTS):
+        stated = {m.values[name].text for m in affected if name in m.values}
+        if len(stated) == 1:
+            value = next(m.values[name] for m in affected if name in m.values)
+            for mention in affected:
+                mention.values.setdefault(name, value)
 
 
 def _demote_families(merged: dict[str, Mention]) -> None:

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 
 from radar_normalizer import columns
+from radar_normalizer.dates import parse_date
 from radar_normalizer.document import Document, Place, TableBlock
 from radar_normalizer.parts import clean_line
 from radar_normalizer.plausibility import part_tokens
@@ -195,11 +196,14 @@ class _Segmenter:
         # A table ended by a page footer may go on at the top of the next page.
         self.suspended: Table | None = None
         self.suspended_lines = 0
+        self.skip_until = 0
 
     def run(self, document: Document) -> Segments:
         page_line = 0
         previous: Line | None = None
         for i, line in enumerate(self.lines):
+            if i < self.skip_until:
+                continue
             same_place = previous is not None and line.place == previous.place
             page_line = page_line + 1 if same_place else 1
             if previous is not None and line.table != previous.table and previous.table < 0:
@@ -214,6 +218,10 @@ class _Segmenter:
             if self.current is not None:
                 self._end()
             if self._continues(line, page_line):
+                continue
+            skip = self._stacked(i)
+            if skip:
+                self.skip_until = i + skip
                 continue
             header = _header(line)
             if header is not None:
@@ -258,6 +266,49 @@ class _Segmenter:
             return True
         return False
 
+    def _stacked(self, i: int) -> int:
+        """A table printed column after column (a PDF read column-wise): a part-column header
+        on its own line, its values one per line, then each other column the same way.
+        Returns how many lines it took (0 when there is none)."""
+        lines = self.lines
+        first = lines[i]
+        if len(first.cells) != 1 or columns.meaning(first.text) != columns.PART:
+            return 0
+        names, j = _header_group(lines, i)
+        values = _values(lines, j)
+        count = len(values)
+        if count < 2 or not all(part_tokens(v.text) for v in values):
+            return 0
+        # In the first group the values are the parts; columns printed before them are empty.
+        header: list[str] = list(names)
+        cols: list[list[Line]] = [values if n == 0 else [] for n in range(len(names))]
+        j += count
+        while j < len(lines) and len(header) < 12:
+            names, j = _header_group(lines, j)
+            if not names:
+                break
+            found = _values(lines, j, count)
+            ends = j + len(found) >= len(lines) or lines[j + len(found)].place != first.place
+            if found and len(found) != count and not ends:
+                break
+            # Later groups: the values belong to the last column named before them.
+            header.extend(names)
+            cols.extend([[]] * (len(names) - 1) + [found])
+            j += len(found)
+        if len(header) < 2:
+            return 0
+        meanings = tuple(columns.meaning(h) for h in header)
+        table = Table(len(self.tables) + 1, first.place, tuple(header), meanings, _heading(lines, i))
+        self.tables.append(table)
+        self.out.append(_plain(first))
+        for r in range(count):
+            cells = tuple(col[r].text if r < len(col) else "" for col in cols)
+            source = values[r]
+            row = Line(CELL.join(cells), source.place, source.number, cells, table.index, r + 1)
+            table.rows.append(row)
+            self.out.append(row)
+        return j - i
+
     def _start(self, i: int, line: Line, header: tuple[tuple[str, ...], bool]) -> None:
         meanings, spaced = header
         table = Table(
@@ -274,6 +325,44 @@ class _Segmenter:
         self.out.append(_plain(line))
 
 
+def _header_group(lines: list[Line], start: int) -> tuple[list[str], int]:
+    """Consecutive header lines from ``start``: each names a column, except that a line that
+    means nothing alone is joined with the next ("Deadline Last" / "Orders")."""
+    names: list[str] = []
+    j = start
+    while j < len(lines) and len(names) < 6 and _is_header_text(lines[j]):
+        text = lines[j].text.strip()
+        if names and columns.meaning(names[-1]) == columns.OTHER and not _DATE_HEADER.search(
+            names[-1]
+        ) or (names and columns.meaning(names[-1]) == columns.OTHER and columns.meaning(
+            f"{names[-1]} {text}") != columns.OTHER):
+            names[-1] = f"{names[-1]} {text}"
+        else:
+            names.append(text)
+        j += 1
+    return names, j
+
+
+def _values(lines: list[Line], start: int, limit: int = 5000) -> list[Line]:
+    """Single-value lines (a part number, a date, a code) from ``start``."""
+    out = []
+    for line in lines[start : start + limit]:
+        text = line.text
+        if not text or len(line.cells) != 1 or len(text) > 40 or _is_header_text(line):
+            break
+        if " " in text.strip() and parse_date(text) is None:
+            break
+        out.append(line)
+    return out
+
+
+def _is_header_text(line: Line) -> bool:
+    text = line.text.strip()
+    if not text or len(text) > 40 or len(line.cells) != 1 or parse_date(text) is not None:
+        return False
+    return not part_tokens(text, 0.45) and bool(re.fullmatch(r"[A-Za-z][A-Za-z ./()&-]*", text))
+
+
 def _plain(line: Line) -> Line:
     return Line(line.text, line.place, line.number, line.cells)
 
@@ -285,6 +374,30 @@ def _next_page(before: Place, now: Place) -> bool:
 
 
 def _add_row(table: Table, line: Line) -> Line:
-    row = Line(line.text, line.place, line.number, line.cells, table.index, len(table.rows) + 1)
+    cells = line.cells if table.drawn or table.spaced else _align(table, line.cells)
+    row = Line(line.text, line.place, line.number, cells, table.index, len(table.rows) + 1)
     table.rows.append(row)
     return row
+
+
+_DATE_HEADER = re.compile(r"date|deadline|last (?:order|ship|buy|deliver)|shipments?$", re.I)
+
+
+def _align(table: Table, cells: tuple[str, ...]) -> tuple[str, ...]:
+    """A text row with empty cells lost (runs of spaces cannot show them): dates go to the
+    date columns and other values to the other columns, each in order."""
+    width = len(table.columns)
+    if len(cells) >= width:
+        return cells
+    dated = [i for i, h in enumerate(table.header) if _DATE_HEADER.search(h)]
+    other = [i for i in range(width) if i not in dated]
+    dates = [c for c in cells if parse_date(c) is not None and len(c) <= 20]
+    rest = [c for c in cells if c not in dates]
+    if not dates or len(dates) > len(dated) or len(rest) > len(other):
+        return cells
+    out = [""] * width
+    for index, cell in zip(dated[len(dated) - len(dates) :], dates, strict=True):
+        out[index] = cell
+    for index, cell in zip(other, rest, strict=False):
+        out[index] = cell
+    return tuple(out)
