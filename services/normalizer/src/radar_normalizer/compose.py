@@ -99,6 +99,8 @@ def _jstd(fields: dict[str, Fact], kind: str) -> list[str]:
     issue = fields.get("issue_date")
     if kind != "discontinuance" or issue is None:
         return []
+    if "last_time_buy_date" in fields or "last_ship_date" in fields:
+        return []  # a notice that states one deadline chose not to state the other
     if _NO_LTB.search(" ".join(f.snippet for f in fields.values())):
         return []  # nothing can be ordered: no last-time-buy to infer
     filled = []

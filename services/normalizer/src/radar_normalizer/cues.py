@@ -44,7 +44,8 @@ _PATTERNS: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
             OBJECT,
             "after",
             r"\b(?:replacements?|alternatives?|alternates?|substitutes?|successors?|migration "
-            r"(?:path|part)s?)(?:\s+(?:part|device|product))?(?:\s+numbers?)?\s+(?:for|of)\b",
+            r"(?:path|part)s?)(?:\s+(?:part|device|product))?(?:\s+numbers?)?\s+(?:for|of)\b|"
+            r"\bto\s+(?:replace|succeed|supersede)\b",
         ),
         (
             REPLACEMENT,
@@ -82,6 +83,10 @@ _PATTERNS: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
         ),
     )
 )
+_PASSIVE = re.compile(
+    r"\b(?:is|are|was|were|be|been|being|becomes?|became)\s+(?:now\s+|being\s+|hereby\s+)?$",
+    re.IGNORECASE,
+)
 # After an OBJECT cue, the verb that introduces the replacement.
 _OBJECT_VERB = re.compile(r"\b(?:is|are|will be|would be|shall be)\b|[:=]", re.IGNORECASE)
 
@@ -103,6 +108,8 @@ def find_cues(sentence: str) -> list[Cue]:
             if m.end() == m.start() or any(taken[m.start() : m.end()]):
                 continue
             taken[m.start() : m.end()] = b"\x01" * (m.end() - m.start())
+            if role == AFFECTED and _PASSIVE.search(sentence[max(0, m.start() - 20) : m.start()]):
+                scope = "before"  # "X is obsolete": says nothing of what follows
             found.append(Cue(role, scope, m.start(), m.end()))
             if role == OBJECT:
                 verb = _OBJECT_VERB.search(sentence, m.end())

@@ -184,3 +184,10 @@ def read_status(document: Document, segments: Segments, facts: Facts) -> None:
                     "lifecycle_status",
                     Fact(status, snippet(line.text), line.location(), confidence),
                 )
+    # A stamp broken over lines ("NOT FOR" / "NEW DESIGN").
+    joined = " ".join(line.text for line in segments.lines if line.text and not line.table)
+    for status, confidence, pattern in _PROSE_STATUS:
+        m = pattern.search(joined)
+        if m:
+            where = Fact(status, snippet(m.group(0)), "body", confidence - 0.1)
+            facts.offer("lifecycle_status", where)

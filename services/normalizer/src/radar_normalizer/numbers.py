@@ -35,7 +35,7 @@ _PATTERNS: tuple[tuple[float, re.Pattern[str]], ...] = (
     (
         0.8,
         re.compile(
-            r"\b(?P<num>(?:F?PCN|PDN|PTN|EOL|LTB|PD|DN|ECN)[-_#]?\d[A-Z0-9_\-./]*[A-Z0-9])\b"
+            r"\b(?P<num>(?:F?PCN|PDN|PTN|EOL|LTB|PD|DN|ECN|ADV|CN)[-_#]?\d[A-Z0-9_\-./]*[A-Z0-9])\b"
         ),
     ),
     (
@@ -55,7 +55,10 @@ _REFERS = re.compile(
     r"retract\w*|revis(?:es|ion\s+of|ing)|update[sd]?\s+(?:to|of)|amend\w*|previous\w*|"
     r"original(?:ly)?|per|in\s+reference\s+to|follow[- ]up\s+(?:to|of)|related|as\s+"
     r"(?:announced|described|stated)\s+in|rescind\w*|void\w*|(?:covered|notified|described|"
-    r"listed|announced|included|detailed)\s+(?:under|in|by))\b[^.|]{0,30}$",
+    r"listed|announced|included|detailed)\s+(?:under|in|by))"
+    r"\s+(?:of\s+|to\s+)?(?:the\s+|this\s+|our\s+)?(?:previous\w*\s+|original\s+|earlier\s+)?"
+    r"(?:f?pcn|pdn|ptn|notice|notification|eol\s+notice|change\s+notice)?\s*(?:#|no\.?|number)?"
+    r"\s*[:#]?\s*$",
     re.IGNORECASE,
 )
 _SUPERSEDES = re.compile(
@@ -104,9 +107,8 @@ class NoticeNumbers:
 
     def is_number(self, token: str) -> bool:
         """Whether ``token`` is one of the notice numbers (so not a part)."""
-        return _key(token) in self._values or any(
-            _key(token).endswith(v) and len(v) >= 6 for v in self._values
-        )
+        key = _key(token)
+        return key in self._values or any(v.endswith(key) and len(key) >= 4 for v in self._values)
 
     def own(self) -> NumberMention | None:
         """The notice's own number: the best mention not belonging to another notice."""

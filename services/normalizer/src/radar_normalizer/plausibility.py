@@ -132,7 +132,7 @@ def shape(value: str) -> float:
     letters = [c for c in value if c.isalpha()]
     if letters and sum(c.isupper() for c in letters) < 0.6 * len(letters):
         return 0.0  # prose ("2nd", "x86-based"); part numbers are written in capitals
-    if _is_date(value) or re.search(r"xx|XX|[*?]", value):
+    if _is_date(value) or re.search(r"xx|XX|[*?_]", value):
         return 0.0  # a date, or a pattern ("VND5E050Axx", "LM79LXXAC") naming a series
     if not letters:
         # Digits only: connector and 12NC-style codes; a part only with its dash groups
@@ -147,6 +147,8 @@ def shape(value: str) -> float:
         score += 0.05
     if _known_prefix(value):
         score += 0.1
+    if runs == 2 and len(letters) == 1 and value[0].isalpha() and not _known_prefix(value):
+        score -= 0.1  # "U672", "F1152": a package letter and a pin count, or a short base number
     if runs == 2 and len(letters) >= 4 and value[0].isalpha():
         score -= 0.15  # a word with a number ("Figure12", "Rev2024"), unless known
     return max(0.0, min(1.0, score))

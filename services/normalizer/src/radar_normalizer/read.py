@@ -118,6 +118,12 @@ def read_event(event: RawEvent) -> Document:
     if is_email(event, doc):
         return read_email(_attachments(event, email_from_json(doc)))
     document = Document(records=read_platform_json(doc))
+    for record in document.records:
+        # A record's free text ("Replacement Part: ...") is prose the later stages read too.
+        for name in ("reason", "title"):
+            value = record.fields.get(name)
+            if value is not None and len(value.text) > 20:
+                document.add_text(Place("json"), value.text)
     for attachment in event.attachments:
         if attachment.content:
             read_file(

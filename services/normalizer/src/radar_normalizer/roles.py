@@ -45,6 +45,9 @@ _PRECEDENCE = {EXCLUDED: 5, NOT_AFFECTED: 4, REPLACEMENT: 3, AFFECTED: 2, REFERE
 CONFIDENCE = {"record": 0.95, "table": 0.9, "cued": 0.85, "subject": 0.7, "uncued": 0.55}
 MAX_MENTIONS = 1000
 _LABEL_START = re.compile(r"^\W*[A-Za-z][\w /()&'.-]{0,40}\s*[:|]")
+# A line that is one list item: a bullet, maybe, and one token.
+_ITEM = re.compile(r"(?:[-*•·◦▪>]|\d{1,2}[.)])?\s*\S+[,;.]?")
+_POINTS = re.compile(r"\bbelow\b|\bfollowing\b|\blisted\b|\btable\b|:\s*$", re.I)
 _BULLET = re.compile(r"^\s*(?:[-*•·◦▪>]|\d{1,2}[.)])\s")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\"'])|;\s+|\n\x00")
 
@@ -83,9 +86,14 @@ class Roles:
 
 def _table_role(table: Table) -> str:
     heading = table.heading
-    for cue in find_cues(heading):
-        if cue.role in (NOT_AFFECTED, EXCLUDED):
-            return cue.role
+    sentences = [heading[a:b] for a, b in _sentences(heading)]
+    # The sentence that points at the table ("listed below", "the following ... :") speaks
+    # for it; without one, the sentence right above it does.
+    pointing = [t for t in sentences if _POINTS.search(t)] or sentences[-1:]
+    for text in pointing:
+        for cue in find_cues(text):
+            if cue.role in (NOT_AFFECTED, EXCLUDED):
+                return cue.role
     if (
         columns.REPLACEMENT not in table.columns
         and re.search(
@@ -244,6 +252,7 @@ def _paragraphs(segments: Segments) -> list[_Paragraph]:
     out: list[_Paragraph] = []
     current: _Paragraph | None = None
     previous: Line | None = None
+    in_list = False
     for line in segments.lines:
         # A label ending in a colon reaches over a blank line to the list below it.
         labelled = current is not None and current.text.rstrip().endswith(":")
@@ -257,11 +266,17 @@ def _paragraphs(segments: Segments) -> list[_Paragraph]:
         if current is None:
             current = _Paragraph("", [])
             out.append(current)
+            in_list = False
         else:
-            # A label, a list item or the end of a sentence starts a new sentence.
+            # A label, a list item or the end of a sentence starts a new sentence; so does
+            # every line of a list under a label.
             ends = current.text.rstrip().endswith((".", "!", "?"))
             starts = _LABEL_START.match(line.text) or _BULLET.match(line.text)
-            current.text += "\n\x00" if ends or starts else "\n "
+            current.text += "\n\x00" if ends or starts or in_list else "\n "
+        if line.text.rstrip().endswith(":"):
+            in_list = True
+        elif line.text.rstrip().endswith("."):
+            in_list = False
         current.lines.append((len(current.text), line))
         current.text += line.text
         previous = line
@@ -283,9 +298,13 @@ def _role_in(cues: list[Cue], at: int, tokens_at: list[int]) -> tuple[str, Cue |
     for cue in cues:
         if cue.scope == "sentence":
             return cue.role, cue
-    before = [c for c in cues if c.end <= at]
+    before = [c for c in cues if c.end <= at and c.scope != "before"]
     if before:
         cue = before[-1]
+        if cue.role == REFERENCED and len(before) > 1 and before[-2].role == REPLACEMENT:
+            between = [t for t in tokens_at if before[-2].end <= t < cue.start]
+            if not between:  # "Recommended substitutions: refer to the X"
+                return REPLACEMENT, before[-2]
         return (AFFECTED if cue.role == OBJECT else cue.role), cue
     after = [c for c in cues if c.start >= at]
     if after:
@@ -340,7 +359,7 @@ def _read_paragraph(
         mentions: list[tuple[Mention, Cue | None]] = []
         for at, cand in inside:
             role, cue = _role_in(cues, at, [a for a, _ in inside])
-            if cue is None and carried is not None:
+            if carried is not None and (cue is None or (role == REFERENCED and carried[0] == REPLACEMENT)):
                 role, cue = carried
             line = cand.line
             assert line is not None
@@ -374,6 +393,14 @@ def _label_role(text: str, cues: list[Cue]) -> tuple[str, Cue] | None:
 
 def _pair(text: str, cues: list[Cue], mentions: list[tuple[Mention, Cue | None]]) -> None:
     """Affected parts before a replacement cue get the replacements after it, in order."""
+    for cue in (c for c in cues if c.role == OBJECT):
+        # "Y to replace X": Y before the cue, X after it.
+        olds = [m for m, c in mentions if m.role == AFFECTED and c is cue]
+        news = [m for m, c in mentions if m.role == REPLACEMENT and c is cue]
+        if len(olds) == 1 and len(news) == 1 and not olds[0].replacement:
+            olds[0].replacement = news[0].mpn
+            olds[0].replacement_evidence = Value(news[0].mpn, news[0].snippet, news[0].location)
+            news[0].replaces = news[0].replaces or olds[0].mpn
     for cue in (c for c in cues if c.role == REPLACEMENT):
         olds = [m for m, c in mentions if m.role == AFFECTED and c is cue]
         olds += [
@@ -403,9 +430,17 @@ def assign_roles(found: Candidates, segments: Segments) -> Roles:
     # The notice says which parts it is about: tokens it does not qualify are only named.
     structured = any(m.role == AFFECTED and m.how in ("record", "table", "cued") for m in mentions)
     merged: dict[str, Mention] = {}
+    guesses = {m.mpn for m in mentions if m.role == UNCUED}
     for mention in mentions:
         if mention.role == UNCUED:
-            mention.role = REFERENCED if structured else AFFECTED
+            # Nothing says which parts the notice is about: its strongest names, or the only
+            # one it has, are all there is (and they go to review).
+            strong = (
+                mention.confidence >= CONFIDENCE["uncued"] * 0.99
+                or mention.origin == "subject"
+                or len(guesses) == 1
+            )
+            mention.role = AFFECTED if not structured and strong else REFERENCED
         known = merged.get(mention.mpn)
         if known is None:
             if len(merged) < MAX_MENTIONS:
@@ -456,5 +491,6 @@ def _demote_families(merged: dict[str, Mention]) -> None:
             for m in affected
             if m is not mention and m.mpn.startswith(mention.mpn) and len(m.mpn) > len(mention.mpn)
         ]
-        if longer and all(m.line is not mention.line for m in longer):
+        item = mention.line is not None and _ITEM.fullmatch(mention.line.text.strip())
+        if longer and not item and all(m.line is not mention.line for m in longer):
             mention.role = REFERENCED

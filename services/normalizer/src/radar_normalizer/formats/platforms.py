@@ -240,7 +240,8 @@ def read_record(record: dict[str, Any], path: str = "$") -> Record:
         found = Value(text, snippet, location)
         if field == "lifecycle_status":
             # Several status keys: a known word beats an unknown one.
-            if "lifecycle_status" not in fields or lifecycle_status(text) != "unknown":
+            known = fields.get("lifecycle_status")
+            if known is None or lifecycle_status(known.text) == "unknown":
                 fields[field] = found
         else:
             fields.setdefault(field, found)
