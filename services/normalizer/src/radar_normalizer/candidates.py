@@ -102,7 +102,9 @@ def _in_row(table: Table, row: Line, numbers: NoticeNumbers) -> list[Candidate]:
             score = shape(token.value)
             # A part column vouches for short base numbers ("A3941") that prose would doubt.
             if meaning == columns.PART:
-                score = max(score, 0.5) if score > 0 else 0.0
+                # Connector and passive makers number some parts with digits only.
+                digits = token.value.isdigit() and 6 <= len(token.value) <= 12
+                score = max(score, 0.5) if score > 0 or digits else 0.0
             if score >= MIN_SHAPE and not numbers.is_number(token.value):
                 at = max(0, start) + token.start
                 out.append(

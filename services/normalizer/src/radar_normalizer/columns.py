@@ -39,7 +39,9 @@ _NOT_PART = re.compile(
     r"\bcpn\b|price|\bmoq\b|date|status|\bspq\b|weight|pin|lead|finish|site|note|reason",
     re.I,
 )
-_GENERIC = re.compile(r"generic|base (?:part|number)|\bfamily\b", re.I)
+_GENERIC = re.compile(
+    r"generic|base (?:part|number)|\bfamily\b|product line|\bseries\b|\bplatform\b", re.I
+)
 _LTB = re.compile(
     r"last[- ]?(?:time[- ]?)?(?:buy|order)|\bLTB\b|final order|end of sale|\bEOS\b|"
     r"order (?:acceptance|cut)",
@@ -98,7 +100,7 @@ def meanings(cells: tuple[str, ...]) -> tuple[str, ...] | None:
                 PART if re.match(r"^\s*(?:old|current|existing|from)\b", c, re.I) else m
                 for c, m in zip(cells, found, strict=True)
             ]
-        else:
+        elif GENERIC not in found:
             return None
     # Two part columns: the first is the orderable part, later ones are other (e.g. "Device"
     # beside "Orderable Part Number" keeps only the orderable one).

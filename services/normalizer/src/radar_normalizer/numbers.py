@@ -106,9 +106,16 @@ class NoticeNumbers:
         self._values.add(_key(mention.value))
 
     def is_number(self, token: str) -> bool:
-        """Whether ``token`` is one of the notice numbers (so not a part)."""
+        """Whether ``token`` is one of the notice numbers (so not a part), or shaped exactly
+        like the notice's own number (its other revisions: "06A-11" beside "06C-11")."""
         key = _key(token)
-        return key in self._values or any(v.endswith(key) and len(key) >= 4 for v in self._values)
+        if key in self._values or any(v.endswith(key) and len(key) >= 4 for v in self._values):
+            return True
+        own = self.own()
+        return own is not None and len(token) >= 5 and _signature(token) in {
+            _signature(own.value),
+            _signature(split_revision(own.value)[0]),
+        }
 
     def own(self) -> NumberMention | None:
         """The notice's own number: the best mention not belonging to another notice."""
@@ -124,6 +131,11 @@ class NoticeNumbers:
                 if m.value not in out:
                     out.append(m.value)
         return out
+
+
+def _signature(value: str) -> str:
+    """``"06C-11"`` → ``"99A-99"``: the shape of a number."""
+    return re.sub(r"[A-Z]", "A", re.sub(r"\d", "9", value.upper()))
 
 
 def _key(value: str) -> str:

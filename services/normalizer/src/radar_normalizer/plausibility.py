@@ -56,11 +56,11 @@ _DOCUMENT = re.compile(
     r"(?:\b(?:form|doc(?:ument)?|template|control|spec(?:ification)?|procedure|drawing|"
     r"revision|rev|version|ver|page|ref(?:erence)?|report|certificate|reg(?:istration)?|"
     r"tel(?:ephone)?|phone|fax|mobile|zip|postal|p\.?o\.? box|invoice|order|customer|account|"
-    r"ticket|case|lot|batch|date ?code|ecn|eco|(?:pcn|pdn|ptn|notice|notification)\s*"
-    r"(?:number|no|nr|id|#)?)\s*(?:number|no\.?|nr\.?|id|#|code)?\s*[:#.]?\s*$)",
+    r"ticket|case|lot|batch|date ?code|ecn|eco)\s*(?:number|no\.?|nr\.?|id|#|code)?\s*[:#.]?\s*$|"
+    r"\b(?:pcn|pdn|ptn|notice|notification)\s*(?:number|no\.?|nr\.?|id|#)\s*[:#.]?\s*$)",
     re.IGNORECASE,
 )
-_MATERIAL = re.compile(
+MATERIAL = re.compile(
     r"\b(?:mou?ld(?:ing)? compound|compound|epoxy|resin|adhesive|glue|die[- ]attach|underfill|"
     r"bond(?:ing)? wire|wire bond|lead ?frame|substrate|plating|solder|paste|carrier tape|"
     r"cover tape|emboss\w*|polystyrene|polycarbonate|anti-?static|reel material|tape material|"
@@ -183,7 +183,7 @@ def context_penalty(before: str, around: str) -> float:
     label = _IDENTIFIER_LABEL.search(before[-40:])
     if label and not _PART_WORD.search(label.group("what")):
         return 0.0  # "Table No.: 1110-0001-08-A": an identifier, but not of a part
-    if _MATERIAL.search(around):
+    if MATERIAL.search(around):
         return 0.4
     return 1.0
 

@@ -35,6 +35,7 @@ from radar_normalizer.cues import (
     find_cues,
 )
 from radar_normalizer.document import Value
+from radar_normalizer.plausibility import MATERIAL as _MATERIAL
 from radar_normalizer.segment import Line, Segments, Table
 from radar_normalizer.sources import sentence, snippet
 
@@ -86,6 +87,8 @@ class Roles:
 
 def _table_role(table: Table) -> str:
     heading = table.heading
+    if _MATERIAL.search(heading + " " + " ".join(table.header)):
+        return REFERENCED  # carrier-tape, reel or compound codes: a supplier's, not a part
     sentences = [heading[a:b] for a, b in _sentences(heading)]
     # The sentence that points at the table ("listed below", "the following ... :") speaks
     # for it; without one, the sentence right above it does.
@@ -179,7 +182,7 @@ def _from_tables(found: Candidates) -> list[Mention]:
             affected.append(mention)
             out.append(mention)
         for cand in cands:
-            if cand.column == columns.GENERIC and parts:
+            if cand.column == columns.GENERIC and (parts or columns.PART not in table.columns):
                 out.append(
                     Mention(
                         cand.mpn,
@@ -192,7 +195,7 @@ def _from_tables(found: Candidates) -> list[Mention]:
                         "table",
                     )
                 )
-            elif cand.column == columns.GENERIC:
+            elif cand.column == columns.GENERIC and columns.PART in table.columns:
                 mention = Mention(
                     cand.mpn,
                     role,
@@ -478,6 +481,16 @@ def _shared_dates(merged: dict[str, Mention]) -> None:
                 mention.values.setdefault(name, value)
 
 
+def _family(short: str, long: Mention) -> bool:
+    """Whether ``short`` names the family of ``long``: its start, or (when ``long`` was read
+    from a table or record) a stem it contains or shares but for its last character."""
+    if long.mpn.startswith(short):
+        return True
+    if long.how not in ("table", "record") or len(short) < 5:
+        return False
+    return short in long.mpn or long.mpn.startswith(short[:-1])
+
+
 def _demote_families(merged: dict[str, Mention]) -> None:
     """A prose-affected number that starts another affected part read elsewhere is its family
     or base number ("select MCP1700 devices" above a list of MCP1700T-... parts): referenced.
@@ -489,8 +502,9 @@ def _demote_families(merged: dict[str, Mention]) -> None:
         longer = [
             m
             for m in affected
-            if m is not mention and m.mpn.startswith(mention.mpn) and len(m.mpn) > len(mention.mpn)
+            if m is not mention and len(m.mpn) > len(mention.mpn) and _family(mention.mpn, m)
         ]
         item = mention.line is not None and _ITEM.fullmatch(mention.line.text.strip())
-        if longer and not item and all(m.line is not mention.line for m in longer):
+        structured = any(m.how in ("table", "record") for m in longer)
+        if longer and (structured or not item) and all(m.line is not mention.line for m in longer):
             mention.role = REFERENCED

@@ -125,11 +125,20 @@ def read_dates(document: Document, segments: Segments, facts: Facts) -> None:
         if name:
             facts.offer(name, _fact(date, snippet(segments.subject), "header:Subject", 0.8))
     previous = ""
+    counts: dict[object, int] = {}
     for line in segments.lines:
         if line.table:  # a part table's dates belong to its rows
             previous = ""
             continue
         if not line.text:
+            continue
+        counts[line.place] = counts.get(line.place, 0) + 1
+        whole = find_dates(line.text, order)
+        first = next(whole, None)
+        if first is not None and counts[line.place] <= 3 and first.end - first.start >= len(line.text) - 1:
+            # A date alone on a line under the title is the notice's date.
+            facts.offer("issue_date", _fact(first, snippet(line.text), line.location(), 0.86))
+            previous = line.text
             continue
         for date in find_dates(line.text, order):
             before = line.text[max(0, date.start - _LABEL_WINDOW) : date.start]

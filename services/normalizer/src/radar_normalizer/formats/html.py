@@ -138,7 +138,8 @@ class _Reader:
         for row in table.rows:
             cells = [" ".join(_SPACES.sub(" ", p).strip() for p in c if p.strip()) for c in row]
             filled = [c for c in cells if c]
-            if len(filled) >= 2 and all(len(c) <= MAX_CELL_CHARS for c in cells):
+            long = sum(1 for c in cells if len(c) > MAX_CELL_CHARS)
+            if len(filled) >= 2 and (long == 0 or (len(filled) >= 3 and long == 1)):
                 data.append(tuple(cells))
                 continue
             if data:
