@@ -19,7 +19,7 @@ import re
 from radar_common.contracts import Evidence, NormalizedNotice, PartMention, RawEvent
 from radar_common.manufacturers import canonical_manufacturer
 from radar_normalizer.catalog import KnownParts, catalog_match
-from radar_normalizer.cues import AFFECTED, EXCLUDED, REPLACEMENT
+from radar_normalizer.cues import AFFECTED, EXCLUDED, REFERENCED, REPLACEMENT
 from radar_normalizer.dates import add_months, parse_date
 from radar_normalizer.facts import Fact, Facts
 from radar_normalizer.parts import base_mpn
@@ -32,6 +32,8 @@ from radar_normalizer.vocab import KIND_STATUS, lifecycle_status
 JSTD_LTB_MONTHS = 6
 JSTD_LAST_SHIP_MONTHS = 12
 MAX_MENTIONS_PER_NOTICE = 200
+# A notice naming more parts is a catalogue, not a notice, and would flood the pipeline.
+MAX_PARTS = 1000
 _NO_LTB = re.compile(r"non[- ]?manufacturable|\bNLM\b|no longer manufactured", re.IGNORECASE)
 _LOCATION = re.compile(r"#(page|table|row|line)=(\d+)")
 
@@ -169,6 +171,11 @@ def _status(fields: dict[str, Fact], kind: Fact) -> Fact:
     )
 
 
+def _in_catalog(known: KnownParts, mention: Mention, manufacturer: str) -> bool:
+    found = catalog_match(known, mention.mpn, base_mpn(mention.mpn, manufacturer))
+    return found in ("exact", "base")
+
+
 def _shared_replacement(roles: Roles) -> Mention | None:
     """The one replacement the notice names without pairing it to a part, if exactly one."""
     loose = [m for m in roles.of(REPLACEMENT) if not m.replaces]
@@ -201,18 +208,20 @@ def compose(
     maker = facts.fields.get("manufacturer")
     manufacturer = canonical_manufacturer(maker.value) if maker else ""
     chosen = roles.of(AFFECTED)
-    if known_parts is not None and chosen and all(m.how in ("uncued", "subject") for m in chosen):
-        # Only guesses from prose: a catalog decides which of them are parts.
-        confirmed = [
-            m
-            for m in chosen
-            if catalog_match(known_parts, m.mpn, base_mpn(m.mpn, manufacturer)) in ("exact", "base")
-        ]
+    if known_parts is not None and all(m.how in ("uncued", "subject") for m in chosen):
+        # Only guesses from prose (or none): the catalog decides which named parts are parts.
+        guesses = chosen or [m for m in roles.of(REFERENCED) if m.how == "uncued"]
+        confirmed = [m for m in guesses if _in_catalog(known_parts, m, manufacturer)]
+        for mention in confirmed:
+            mention.role = AFFECTED
         chosen = confirmed or chosen
+    chosen = chosen[:MAX_PARTS]
     retracted = roles.of(EXCLUDED)
     shared = _shared_replacement(roles)
     mentions = _mentions(roles)
     number = facts.value("notice_number")
+    if number in {m.mpn for m in chosen}:
+        number = ""  # "notice A3958": the word named a part, not a notice
     own_supersedes = facts.supersedes or ([number] if number else [])
     notices: list[NormalizedNotice] = []
     plan = [(m, kind) for m in chosen] + [

@@ -113,16 +113,19 @@ def read_kind(document: Document, segments: Segments, facts: Facts) -> None:
             Fact(kind, snippet(_line_with(text, words) or words), location, confidence),
         )
         return
-    if "notice_kind" not in facts.fields and _status_only(segments, body, facts):
-        facts.offer("notice_kind", Fact("lifecycle_change", "", "rule:a status, no notice", 0.6))
+    stated = _status_only(segments, body, facts)
+    if "notice_kind" not in facts.fields and stated:
+        facts.offer("notice_kind", Fact("lifecycle_change", stated, "rule:a status, no notice", 0.6))
 
 
-def _status_only(segments: Segments, body: str, facts: Facts) -> bool:
-    """A page or datasheet that states a status: no notice number, no notice words."""
+def _status_only(segments: Segments, body: str, facts: Facts) -> str:
+    """A page or datasheet that states a status (no notice number, no notice words): the
+    line that states it, else ``""``."""
     text = segments.subject + "\n" + body
     if facts.value("notice_number") or _NOTICE_WORDS.search(text):
-        return False
-    return bool(_STATUS_WORDS.search(text))
+        return ""
+    found = _STATUS_WORDS.search(text)
+    return snippet(_line_with(text, found.group(0))) if found else ""
 
 
 _STATUS_WORDS = re.compile(

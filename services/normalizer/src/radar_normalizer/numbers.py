@@ -42,11 +42,13 @@ _PATTERNS: tuple[tuple[float, re.Pattern[str]], ...] = (
         0.75,
         re.compile(
             r"\b(?P<kw>F?PCN|PDN|PTN|EOL Notice|Discontinuance Notice|Change Notice|"
-            r"Termination Notice|Change Notification|Discontinuation Notice|Notice|Notification)"
+            r"Termination Notice|Change Notification|Discontinuation Notice)"
             r"\s*#?:?\s*" + _NUM + r"\b",
             re.IGNORECASE,
         ),
     ),
+    # "Notice A3958" may well name a part: weak, and never enough to refuse a part.
+    (0.6, re.compile(r"\b(?P<kw>Notice|Notification)\s*#?:?\s*" + _NUM + r"\b", re.I)),
     (0.55, re.compile(r"\b(?P<num>\d{8,12}[A-Z]{1,3}\d{0,2}|\d{8,12})\b")),
 )
 _TI_CONTEXT = re.compile(r"\b(?:PCN|PDN|notice|notification|DN)\b", re.IGNORECASE)
@@ -92,6 +94,8 @@ class NumberMention:
     snippet: str
     location: str
     line: Line | None
+    # Read from a label or a PCN/PDN-shaped token (not only after the word "notice").
+    strong: bool = True
 
 
 @dataclass
@@ -100,16 +104,20 @@ class NoticeNumbers:
 
     mentions: list[NumberMention] = field(default_factory=list)
     _values: set[str] = field(default_factory=set)
+    _strong: set[str] = field(default_factory=set)
 
     def add(self, mention: NumberMention) -> None:
         self.mentions.append(mention)
         self._values.add(_key(mention.value))
+        if mention.strong or mention.referenced or re.search(r"[_/]", mention.value):
+            # "Notice A3958" may name a part; a labelled or PCN-shaped number never does.
+            self._strong.add(_key(mention.value))
 
     def is_number(self, token: str) -> bool:
         """Whether ``token`` is one of the notice numbers (so not a part), or shaped exactly
         like the notice's own number (its other revisions: "06A-11" beside "06C-11")."""
         key = _key(token)
-        if key in self._values or any(v.endswith(key) and len(key) >= 4 for v in self._values):
+        if key in self._strong or any(v.endswith(key) and len(key) >= 4 for v in self._strong):
             return True
         own = self.own()
         return own is not None and len(token) >= 5 and _signature(token) in {
@@ -184,6 +192,7 @@ def _scan(text: str, location: str, line: Line | None, head: bool, numbers: Noti
                     snippet=snippet(text[max(0, m.start() - 80) : end + 80]),
                     location=location,
                     line=line,
+                    strong=score >= 0.7,
                 )
             )
 

@@ -44,7 +44,7 @@ ROLES = (AFFECTED, REPLACEMENT, REFERENCED, EXCLUDED, NOT_AFFECTED)
 _PRECEDENCE = {EXCLUDED: 5, NOT_AFFECTED: 4, REPLACEMENT: 3, AFFECTED: 2, REFERENCED: 1, UNCUED: 0}
 # How sure each way of knowing a role is.
 CONFIDENCE = {"record": 0.95, "table": 0.9, "cued": 0.85, "subject": 0.7, "uncued": 0.55}
-MAX_MENTIONS = 1000
+MAX_MENTIONS = 5000
 _LABEL_START = re.compile(r"^\W*[A-Za-z][\w /()&'.-]{0,40}\s*[:|]")
 # A line that is one list item: a bullet, maybe, and one token.
 _ITEM = re.compile(r"(?:[-*•·◦▪>]|\d{1,2}[.)])?\s*\S+[,;.]?")
