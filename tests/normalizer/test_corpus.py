@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from radar_common.contracts import NormalizedNotice
-from radar_normalizer.extract import Reading, extract_notices, read_notice
+from radar_normalizer.extract import Reading, read_notice
 from tests.normalizer.corpus import Case, load_cases
 from tests.normalizer.scoring import Scores, score_case
 
@@ -59,7 +59,7 @@ def test_no_replacement_is_ever_reported_as_affected(
 
 @pytest.mark.parametrize("case", WITH_PARTS, ids=[c.name for c in WITH_PARTS])
 def test_every_field_carries_evidence(case: Case) -> None:
-    for notice in extract_notices(case.event):
+    for notice in read_notice(case.event).notices:
         with_evidence = {e.field for e in notice.evidence if e.snippet and e.location}
         for name in (
             "mpn",

@@ -210,7 +210,7 @@ def compose(
     chosen = roles.of(AFFECTED)
     if known_parts is not None and all(m.how in ("uncued", "subject") for m in chosen):
         # Only guesses from prose (or none): the catalog decides which named parts are parts.
-        guesses = chosen or [m for m in roles.of(REFERENCED) if m.how == "uncued"]
+        guesses = chosen + [m for m in roles.of(REFERENCED) if m.how == "uncued"]
         confirmed = [m for m in guesses if _in_catalog(known_parts, m, manufacturer)]
         for mention in confirmed:
             mention.role = AFFECTED

@@ -120,7 +120,7 @@ class NoticeNumbers:
         if key in self._strong or any(v.endswith(key) and len(key) >= 4 for v in self._strong):
             return True
         own = self.own()
-        return own is not None and len(token) >= 5 and _signature(token) in {
+        return own is not None and own.strong and len(token) >= 5 and _signature(token) in {
             _signature(own.value),
             _signature(split_revision(own.value)[0]),
         }
@@ -192,7 +192,7 @@ def _scan(text: str, location: str, line: Line | None, head: bool, numbers: Noti
                     snippet=snippet(text[max(0, m.start() - 80) : end + 80]),
                     location=location,
                     line=line,
-                    strong=score >= 0.7,
+                    strong=score >= 0.7 or len(re.findall(r"[-_/.]", num)) >= 2,
                 )
             )
 

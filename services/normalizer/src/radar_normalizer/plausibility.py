@@ -110,6 +110,17 @@ def tokens(text: str) -> Iterator[Token]:
 
 
 def _pieces(text: str) -> Iterator[re.Match[str]]:
+    for m in _comma_pieces(text):
+        # "PRF18/PRF21": a slash between two whole part numbers separates them.
+        halves = m.group(0).split("/")
+        if len(halves) == 2 and all(re.fullmatch(r"[A-Z]{2,}\d{2,}[A-Z0-9-]*", h) for h in halves):
+            yield from TOKEN.finditer(text, m.start(), m.start() + len(halves[0]))
+            yield from TOKEN.finditer(text, m.end() - len(halves[1]), m.end())
+            continue
+        yield m
+
+
+def _comma_pieces(text: str) -> Iterator[re.Match[str]]:
     # Commas separate parts ("LM358DR,LM358DT") except NXP packing codes ("BAS16,215").
     for m in TOKEN.finditer(text):
         if "," not in m.group(0) or re.fullmatch(r"[^,]+(?:,\d{3})?", m.group(0)):
@@ -147,6 +158,8 @@ def shape(value: str) -> float:
         score += 0.05
     if _known_prefix(value):
         score += 0.1
+    if re.fullmatch(r"[A-Z]{1,4}-\d{3,}-\d{1,3}", value):
+        score -= 0.3  # "QR-0708-03": a form or document-control number's shape
     if runs == 2 and len(letters) == 1 and value[0].isalpha() and not _known_prefix(value):
         score -= 0.1  # "U672", "F1152": a package letter and a pin count, or a short base number
     if runs == 2 and len(letters) >= 4 and value[0].isalpha():

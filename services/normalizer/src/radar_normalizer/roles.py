@@ -48,6 +48,13 @@ MAX_MENTIONS = 5000
 _LABEL_START = re.compile(r"^\W*[A-Za-z][\w /()&'.-]{0,40}\s*[:|]")
 # A line that is one list item: a bullet, maybe, and one token.
 _ITEM = re.compile(r"(?:[-*•·◦▪>]|\d{1,2}[.)])?\s*\S+[,;.]?")
+# A family named as such: "the T510, T520 and T530 series", "Series: B41112".
+_SERIES = re.compile(
+    r"(?:\s*(?:,|/|&|and|or)\s*[A-Za-z0-9][\w-]*){0,4}\s*[,)]?\s+(?:series|famil(?:y|ies)|"
+    r"product\s+lines?|platforms?)\b",
+    re.IGNORECASE,
+)
+_SERIES_BEFORE = re.compile(r"\b(?:series|family|product line)(?:/type)?\s*[:\-]?\s*$", re.I)
 _POINTS = re.compile(r"\bbelow\b|\bfollowing\b|\blisted\b|\btable\b|:\s*$", re.I)
 _BULLET = re.compile(r"^\s*(?:[-*•·◦▪>]|\d{1,2}[.)])\s")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\"'])|;\s+|\n\x00")
@@ -357,11 +364,14 @@ def _read_paragraph(
         cues = find_cues(text)
         inside = [(at - start, c) for at, c in placed if start <= at < end]
         if not inside:
-            carried = _label_role(text, cues) or carried
+            # A label starts a list; a sentence of prose with no part in it ends one.
+            carried = _label_role(text, cues)
             continue
         mentions: list[tuple[Mention, Cue | None]] = []
         for at, cand in inside:
             role, cue = _role_in(cues, at, [a for a, _ in inside])
+            if _SERIES.match(text, at + len(cand.mpn)) or _SERIES_BEFORE.search(text, 0, at):
+                role = REFERENCED  # "T492 series", "series PRF18": a family, not a part
             if carried is not None and (cue is None or (role == REFERENCED and carried[0] == REPLACEMENT)):
                 role, cue = carried
             line = cand.line
