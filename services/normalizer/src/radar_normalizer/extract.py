@@ -31,7 +31,7 @@ from radar_normalizer.kinds import read_kind, read_status
 from radar_normalizer.makers import read_manufacturer
 from radar_normalizer.numbers import NoticeNumbers, notice_numbers
 from radar_normalizer.read import UnreadableEvent, read_event
-from radar_normalizer.review import DEFAULT_REVIEW_THRESHOLD, Review
+from radar_normalizer.review import Review, threshold
 from radar_normalizer.roles import Roles, assign_roles
 from radar_normalizer.segment import Segments, segment
 from radar_normalizer.timeline import read_dates
@@ -102,16 +102,19 @@ def notices_of(
 def read_notice(
     event: RawEvent,
     known_parts: KnownParts | None = None,
-    review_threshold: float = DEFAULT_REVIEW_THRESHOLD,
+    review_threshold: float | None = None,
 ) -> Reading:
-    """The whole pipeline, keeping what was read even when no part is affected."""
-    return read_document(event, read_event(event), known_parts, Review(review_threshold))
+    """The whole pipeline, keeping what was read even when no part is affected.
+
+    ``review_threshold`` defaults to the process's (``RADAR_REVIEW_THRESHOLD``)."""
+    limit = threshold() if review_threshold is None else review_threshold
+    return read_document(event, read_event(event), known_parts, Review(limit))
 
 
 def extract_notices(
     event: RawEvent,
     known_parts: KnownParts | None = None,
-    review_threshold: float = DEFAULT_REVIEW_THRESHOLD,
+    review_threshold: float | None = None,
 ) -> list[NormalizedNotice]:
     """One notice per affected part of ``event`` (and one per part it retracts).
 

@@ -16,6 +16,19 @@ from radar_normalizer.facts import Fact
 from radar_normalizer.roles import Mention
 
 DEFAULT_REVIEW_THRESHOLD = 0.6
+# The threshold of this process: set once at start from RADAR_REVIEW_THRESHOLD (main.build),
+# so that every caller of the pipeline (the handler, a sandboxed child) applies it.
+_configured: list[float] = []
+
+
+def set_threshold(value: float) -> None:
+    """Set the process-wide review threshold (from the settings, at start)."""
+    _configured[:] = [value]
+
+
+def threshold() -> float:
+    """The process-wide review threshold (the default until :func:`set_threshold`)."""
+    return _configured[0] if _configured else DEFAULT_REVIEW_THRESHOLD
 # Fields whose doubt changes what procurement must do.
 CRITICAL = ("mpn", "last_time_buy_date", "last_ship_date", "notice_kind")
 _WHY = {

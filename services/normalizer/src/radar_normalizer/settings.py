@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import Field, SecretStr
 
 from radar_common.settings import WorkerSettings
+from radar_normalizer.review import DEFAULT_REVIEW_THRESHOLD
 
 
 class NormalizerSettings(WorkerSettings):
@@ -20,3 +21,6 @@ class NormalizerSettings(WorkerSettings):
     # off by default so that the normalizer runs without PostgreSQL.
     catalog_match: bool = False
     catalog_refresh_seconds: float = Field(default=300.0, gt=0)
+    # A notice whose part, role or deadline is less certain than this goes to review
+    # (review="pending"); it is still published. See docs/notices.md "Confidence and review".
+    review_threshold: float = Field(default=DEFAULT_REVIEW_THRESHOLD, ge=0.0, le=1.0)
