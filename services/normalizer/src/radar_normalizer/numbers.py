@@ -49,6 +49,8 @@ _PATTERNS: tuple[tuple[float, re.Pattern[str]], ...] = (
     ),
     # "Notice A3958" may well name a part: weak, and never enough to refuse a part.
     (0.6, re.compile(r"\b(?P<kw>Notice|Notification)\s*#?:?\s*" + _NUM + r"\b", re.I)),
+    # "SYST-26EOL001": a notice word inside a token with digits.
+    (0.7, re.compile(r"\b(?P<num>[A-Z0-9]+-?\d*(?:PCN|PDN|PTN|EOL)\d[A-Z0-9-]*)\b")),
     (0.55, re.compile(r"\b(?P<num>\d{8,12}[A-Z]{1,3}\d{0,2}|\d{8,12})\b")),
 )
 _TI_CONTEXT = re.compile(r"\b(?:PCN|PDN|notice|notification|DN)\b", re.IGNORECASE)

@@ -367,7 +367,7 @@ def _read_paragraph(
             # A label starts a list; a sentence of prose with no part in it ends one.
             carried = _label_role(text, cues)
             continue
-        mentions: list[tuple[Mention, Cue | None]] = []
+        mentions: list[tuple[Mention, Cue | None, int]] = []
         for at, cand in inside:
             role, cue = _role_in(cues, at, [a for a, _ in inside])
             if _SERIES.match(text, at + len(cand.mpn)) or _SERIES_BEFORE.search(text, 0, at):
@@ -389,9 +389,9 @@ def _read_paragraph(
                 origin,
                 kind,
             )
-            mentions.append((mention, cue))
+            mentions.append((mention, cue, at))
             out.append(mention)
-        _pair(text, cues, mentions)
+        _pair(cues, mentions)
         carried = _label_role(text, cues) or carried
     return out
 
@@ -404,26 +404,26 @@ def _label_role(text: str, cues: list[Cue]) -> tuple[str, Cue] | None:
     return (AFFECTED if cue.role == OBJECT else cue.role), cue
 
 
-def _pair(text: str, cues: list[Cue], mentions: list[tuple[Mention, Cue | None]]) -> None:
+def _pair(cues: list[Cue], mentions: list[tuple[Mention, Cue | None, int]]) -> None:
     """Affected parts before a replacement cue get the replacements after it, in order."""
     for cue in (c for c in cues if c.role == OBJECT):
         # "Y to replace X": Y before the cue, X after it.
-        olds = [m for m, c in mentions if m.role == AFFECTED and c is cue]
-        news = [m for m, c in mentions if m.role == REPLACEMENT and c is cue]
-        if len(olds) == 1 and len(news) == 1 and not olds[0].replacement:
-            olds[0].replacement = news[0].mpn
-            olds[0].replacement_evidence = Value(news[0].mpn, news[0].snippet, news[0].location)
-            news[0].replaces = news[0].replaces or olds[0].mpn
+        olds = [m for m, c, _ in mentions if m.role == AFFECTED and c is cue]
+        news = [m for m, c, _ in mentions if m.role == REPLACEMENT and c is cue]
+        if len(olds) == 1 and len(news) == 1:
+            _link(olds[0], news[0])
+    start = 0
     for cue in (c for c in cues if c.role == REPLACEMENT):
-        olds = [m for m, c in mentions if m.role == AFFECTED and c is cue]
-        olds += [
-            m for m, c in mentions if m.role == AFFECTED and c is not None and c.role == OBJECT
+        news = [m for m, c, _ in mentions if m.role == REPLACEMENT and c is cue]
+        # The old parts: those the cue itself made old, else the affected ones named between
+        # the previous replacement cue and this one.
+        olds = [m for m, c, _ in mentions if m.role == AFFECTED and c is cue]
+        olds = olds or [
+            m for m, _, at in mentions if m.role == AFFECTED and start <= at < cue.start
         ]
-        news = [m for m, c in mentions if m.role == REPLACEMENT and c is cue]
+        start = cue.end
         if not news:
             continue
-        if not olds:
-            olds = [m for m, c in mentions if m.role == AFFECTED and c is None]
         if len(olds) == len(news):
             pairs = list(zip(olds, news, strict=True))
         elif len(news) == 1:
@@ -431,10 +431,14 @@ def _pair(text: str, cues: list[Cue], mentions: list[tuple[Mention, Cue | None]]
         else:
             pairs = [(olds[0], news[0])] if len(olds) == 1 else []
         for old, new in pairs:
-            if old.mpn != new.mpn and not old.replacement:
-                old.replacement = new.mpn
-                old.replacement_evidence = Value(new.mpn, new.snippet, new.location)
-                new.replaces = new.replaces or old.mpn
+            _link(old, new)
+
+
+def _link(old: Mention, new: Mention) -> None:
+    if old.mpn != new.mpn and not old.replacement:
+        old.replacement = new.mpn
+        old.replacement_evidence = Value(new.mpn, new.snippet, new.location)
+        new.replaces = new.replaces or old.mpn
 
 
 def assign_roles(found: Candidates, segments: Segments) -> Roles:
