@@ -16,6 +16,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from radar_common.contracts import NormalizedNotice
+from radar_normalizer.compose import status_for
 from radar_normalizer.extract import Reading
 from tests.normalizer.corpus import FIELDS, Case
 
@@ -126,11 +127,9 @@ def score_case(case: Case, reading: Reading, scores: Scores) -> None:
 def _notice_value(reading: Reading, name: str) -> str:
     if reading.notices:
         return value_of(reading.notices[0], name)
-    if name == "lifecycle_status":
-        from radar_normalizer.vocab import KIND_STATUS
-
-        stated = reading.facts.value("lifecycle_status")
-        return stated or KIND_STATUS.get(reading.facts.value("notice_kind"), "")
+    kind = reading.facts.fields.get("notice_kind")
+    if name == "lifecycle_status" and kind is not None:
+        return status_for(dict(reading.facts.fields), kind).value
     return reading.facts.value(name)
 
 

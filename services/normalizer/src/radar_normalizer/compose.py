@@ -148,13 +148,16 @@ def _part_fields(mention: Mention, facts: Facts) -> dict[str, Fact]:
     return fields
 
 
-def _status(fields: dict[str, Fact], kind: Fact) -> Fact:
+def status_for(fields: dict[str, Fact], kind: Fact) -> Fact:
+    """The status a part gets: as stated, else as the kind of notice implies."""
     stated = fields.get("lifecycle_status")
     if (
         stated is not None
         and stated.value != "unknown"
-        and kind.value not in ("retraction", "reactivation")
+        and kind.value not in ("retraction", "reactivation", "packing_withdrawal")
     ):
+        # A packing withdrawal, retraction or reactivation leaves the part active, whatever
+        # discontinuance words the notice uses.
         return stated
     status = KIND_STATUS.get(kind.value, "unknown")
     if kind.value == "discontinuance" and _NO_LTB.search(
@@ -231,7 +234,7 @@ def compose(
         fields = _part_fields(mention, facts)
         fields["notice_kind"] = part_kind
         inferred = [n for n, f in fields.items() if f.inferred]
-        fields["lifecycle_status"] = _status(fields, part_kind)
+        fields["lifecycle_status"] = status_for(fields, part_kind)
         if fields["lifecycle_status"].value == "eol":
             # Only an announced end of life has deadlines to infer; an obsolete part has none.
             inferred += _jstd(fields, part_kind.value)

@@ -56,6 +56,7 @@ _PROSE_STATUS = (
             re.I,
         ),
     ),
+    ("eol", 0.68, re.compile(r"\blast[- ]time[- ]buy\b|\bLTB\b", re.I)),
     (
         "nrnd",
         0.75,
@@ -78,6 +79,8 @@ def read_kind(document: Document, segments: Segments, facts: Facts) -> None:
         ):
             kind = "discontinuance"
         where = kind_of or status
+        if not kind and kind_of is not None and record.fields.get("notice_number") is not None:
+            kind = "change"  # a numbered change record of a type no vocabulary names
         if not kind:
             raw = status.text.strip().lower() if status is not None else ""
             kind = "reactivation" if raw == "reactivated" else "lifecycle_change"
@@ -172,6 +175,11 @@ def read_status(document: Document, segments: Segments, facts: Facts) -> None:
                         lifecycle_status(m.group("old")), snippet(line.text), line.location(), 0.85
                     ),
                 )
+            continue
+        stamp = lifecycle_status(line.text) if len(line.text) <= 40 else "unknown"
+        if stamp not in ("unknown", "active"):
+            # A status on a line of its own ("Last Time Buy", "Obsolete Product(s)").
+            facts.offer("lifecycle_status", Fact(stamp, snippet(line.text), line.location(), 0.8))
             continue
         m = _STATUS_LABEL.search(line.text)
         if m:

@@ -365,7 +365,8 @@ def _read_paragraph(
         inside = [(at - start, c) for at, c in placed if start <= at < end]
         if not inside:
             # A label starts a list; a sentence of prose with no part in it ends one.
-            carried = _label_role(text, cues)
+            if text.rstrip().endswith((".", "!", "?")) or text.rstrip().endswith(":"):
+                carried = _label_role(text, cues)
             continue
         mentions: list[tuple[Mention, Cue | None, int]] = []
         for at, cand in inside:
