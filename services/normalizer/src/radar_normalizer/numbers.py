@@ -35,7 +35,7 @@ _PATTERNS: tuple[tuple[float, re.Pattern[str]], ...] = (
     (
         0.8,
         re.compile(
-            r"\b(?P<num>(?:F?PCN|PDN|PTN|EOL|LTB|PD|DN|ECN|ADV|CN)[-_#]?\d[A-Z0-9_\-./]*[A-Z0-9])\b"
+            r"(?<![\w-])(?P<num>(?:F?PCN|PDN|PTN|EOL|LTB|PD|DN|ECN|ADV|CN)[-_#]?\d[A-Z0-9_\-./]*[A-Z0-9])\b"
         ),
     ),
     (
@@ -194,7 +194,9 @@ def _scan(text: str, location: str, line: Line | None, head: bool, numbers: Noti
                     snippet=snippet(text[max(0, m.start() - 80) : end + 80]),
                     location=location,
                     line=line,
-                    strong=score >= 0.7 or len(re.findall(r"[-_/.]", num)) >= 2,
+                    strong=score >= 0.7
+                    or len(re.findall(r"[-_/.]", num)) >= 2
+                    or len(re.findall(r"\d", num)) >= 6,
                 )
             )
 

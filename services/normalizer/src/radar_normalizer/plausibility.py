@@ -29,7 +29,7 @@ _PACKAGE = re.compile(
     r"PowerPAK|CERDIP|CLCC|LCC|CQFP|HSOP|TDFN|VFQFN|PG-\w+|TSON|SOJ|PQFN|MQFP|UFBGA|TFBGA|"
     r"VFBGA|LFBGA|WDFN|MICROFOOT|SC70|SC88|SC89|ECSP|UCSP|WCSP|PSOP|HSOIC|DDPAK|TO220|TO247|"
     r"TO252|TO263|TO92|SOT23|SOT223|SOT89|SOT363|SOD123|SOD323|DO214)"
-    r"[-\s]?\d{0,4}[A-Z]{0,2}(?:-\d{1,3}[A-Z]?)?$",
+    r"[-\s]?\d{0,4}[A-Z]{0,2}(?:[-/]\d{1,3}[A-Z]?)*$",
     re.IGNORECASE,
 )
 _STANDARD = re.compile(
@@ -53,7 +53,7 @@ _NOT_PART = re.compile(
 )
 # Words around a token that make it a document, material or packaging code, not a part.
 _DOCUMENT = re.compile(
-    r"(?:\b(?:form|doc(?:ument)?|template|control|spec(?:ification)?|procedure|drawing|"
+    r"(?:\b(?:form|doc(?:ument)?\.?|template|control|spec(?:ification)?|procedure|drawing|"
     r"revision|rev|version|ver|page|ref(?:erence)?|report|certificate|reg(?:istration)?|"
     r"tel(?:ephone)?|phone|fax|mobile|zip|postal|p\.?o\.? box|invoice|order|customer|account|"
     r"ticket|case|lot|batch|date ?code|ecn|eco)\s*(?:number|no\.?|nr\.?|id|#|code)?\s*[:#.]?\s*$|"
@@ -69,7 +69,7 @@ MATERIAL = re.compile(
 )
 # "<something> No.:" before a token: an identifier of whatever <something> is.
 _IDENTIFIER_LABEL = re.compile(
-    r"(?P<what>[A-Za-z][\w/-]*)\s*(?:no\.?|nr\.?|number|num\.?|#|id)\s*[:.#]?\s*$", re.I
+    r"(?P<what>[A-Za-z][\w/-]*)\.?\s*(?:no\.?|nr\.?|number|num\.?|#|id)\s*[:.#]?\s*$", re.I
 )
 _PART_WORD = re.compile(
     r"part|device|product|type|model|item|order|catalog|article|component|sales|material|"
