@@ -108,9 +108,9 @@ def _unknown_maker(sender: str, lines: list[Line], facts: Facts) -> None:
     pattern = re.compile(
         r"\b(?P<name>"
         + re.escape(label[:4])
-        + r"[\w&'-]*(?:\s+[A-Z][\w&'-]*){0,3}\s*,?\s+"
+        + r"[\w&'-]*(?:\s+[A-Z][\w&'-]*){0,3}(?:\s*,?\s+"
         + _COMPANY
-        + ")",
+        + ")+)",
         re.IGNORECASE,
     )
     for line in [*_letterheads(lines), *_signatures(lines), *lines[:200]]:

@@ -177,7 +177,7 @@ def _scan(text: str, location: str, line: Line | None, head: bool, numbers: Noti
                     lettered and head
                 ):
                     continue
-            if _CONTROL.search(before):
+            if _CONTROL.search(before) and not re.match(r"F?PCN|PDN|PTN|EOL", num, re.I):
                 continue
             claimed.append((start, end))
             keyword = m.groupdict().get("kw") or ""
@@ -221,13 +221,14 @@ def revision_of(segments: Segments, number: NumberMention | None) -> tuple[str, 
         _, rev = split_revision(number.value)
         if rev:
             return rev, number.snippet
-        if number.line is not None:
-            tail = number.line.text[number.line.text.find(number.value) + len(number.value) :]
+        text = number.line.text if number.line is not None else number.snippet
+        if number.value in text:
+            tail = text[text.find(number.value) + len(number.value) :]
             m = re.match(
-                r"\s*[,(\-]?\s*(?P<rev>(?:Rev(?:ision)?|R)\.?\s*[A-Z0-9]{1,3})\b", tail, re.I
+                r"\s*[,(:\-]?\s*(?P<rev>(?:Rev(?:ision)?|R)\.?\s*[A-Z0-9]{1,3})\b", tail, re.I
             )
             if m:
-                return m.group("rev"), number.line.text
+                return m.group("rev"), text
     for line in segments.lines[:40]:
         m = _REVISION_LABEL.search(line.text)
         if m and not find_dates_in(m.group("rev")):
