@@ -21,7 +21,12 @@ def test_the_shipped_table_is_broad() -> None:
     table = manufacturers.table()
     assert len(table.makers) >= 50
     names = {m.name for m in table.makers}
-    assert {"Allegro MicroSystems", "Littelfuse", "Winbond Electronics", "Lattice Semiconductor"} <= names
+    assert {
+        "Allegro MicroSystems",
+        "Littelfuse",
+        "Winbond Electronics",
+        "Lattice Semiconductor",
+    } <= names
     assert {"Nordic Semiconductor", "TE Connectivity", "Murata", "KEMET"} <= names
 
 
@@ -58,7 +63,11 @@ def test_a_table_grows_without_code(tmp_path: Path, monkeypatch: pytest.MonkeyPa
 
 def test_parsing_keeps_lists_and_skips_comments() -> None:
     [maker] = parse_table("# x\ncanonical,aliases,domains,prefixes\nAcme,A1;A2,acme.io,AC;AX\n")
-    assert (maker.aliases, maker.domains, maker.prefixes) == (("A1", "A2"), ("acme.io",), ("AC", "AX"))
+    assert (maker.aliases, maker.domains, maker.prefixes) == (
+        ("A1", "A2"),
+        ("acme.io",),
+        ("AC", "AX"),
+    )
     assert ManufacturerTable([maker]).in_text("Regards, Acme") == ("Acme", "Acme")
 
 

@@ -58,9 +58,7 @@ def test_a_variant_list_keeps_every_item() -> None:
         "EXA2901DR",
         "EXA2901D",
     ]
-    event = mail(
-        "Product discontinuance notice PDN-2026-010\nAffected parts: EXA2901DR EXA2901D\n"
-    )
+    event = mail("Product discontinuance notice PDN-2026-010\nAffected parts: EXA2901DR EXA2901D\n")
     assert set(parts(event)) == {"EXA2901DR", "EXA2901D"}
 
 

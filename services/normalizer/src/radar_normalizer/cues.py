@@ -72,7 +72,8 @@ _PATTERNS: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
         (
             AFFECTED,
             "after",
-            r"\binstead\s+of\b|\bdiscontinu\w*|\bend[- ]of[- ]life\b|\bEOL\b|\bobsolet\w*|\baffect(?:ed|s)\b|"
+            r"\binstead\s+of\b|\bdiscontinu\w*|\bend[- ]of[- ]life\b|\bEOL\b|\bobsolet\w*|"
+            r"\baffect(?:ed|s)\b|"
             r"\bimpacted\b|\bconcerned\b|\bfollowing\s+(?:\w+\s+){0,3}?(?:parts?|devices?|"
             r"products?|items?|part numbers?|types?|ordering codes?|opns?|models?|skus?)\b|"
             r"\blast[- ]time[- ]buy\b|\bphase[- ]out\b|\bwithdraw\w*|\bterminat\w*|"

@@ -28,7 +28,7 @@ class Place:
     sheet: str = ""
 
     def label(self) -> str:
-        """Human-readable: ``body``, ``attachment:PDN.pdf#page=2``, ``attachment:x.xlsx#sheet=S``."""
+        """Human-readable: ``body``, ``attachment:PDN.pdf#page=2``, ``...x.xlsx#sheet=S``."""
         text = f"attachment:{self.attachment}" if self.attachment else self.origin
         if self.page:
             text += f"#page={self.page}"

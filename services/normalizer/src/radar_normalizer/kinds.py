@@ -42,7 +42,8 @@ _STATUS_LABEL = re.compile(
     re.IGNORECASE,
 )
 _STATUS_CHANGE = re.compile(
-    r"status\b[^.|]{0,40}?\bfrom\s+(?P<old>[A-Za-z][\w /-]{1,30}?)\s+to\s+(?P<new>[A-Za-z][\w /-]{1,30})",
+    r"status\b[^.|]{0,40}?\bfrom\s+(?P<old>[A-Za-z][\w /-]{1,30}?)\s+to\s+"
+    r"(?P<new>[A-Za-z][\w /-]{1,30})",
     re.IGNORECASE,
 )
 _PROSE_STATUS = (
@@ -78,7 +79,7 @@ def read_kind(document: Document, segments: Segments, facts: Facts) -> None:
             and lifecycle_status(kind_of.text) in ("eol", "obsolete")
         ):
             kind = "discontinuance"
-        where = kind_of or status
+        source = kind_of or status
         if not kind and kind_of is not None and record.fields.get("notice_number") is not None:
             kind = "change"  # a numbered change record of a type no vocabulary names
         if not kind:
@@ -88,8 +89,8 @@ def read_kind(document: Document, segments: Segments, facts: Facts) -> None:
             "notice_kind",
             Fact(
                 kind,
-                where.snippet if where else "",
-                where.location if where else "rule:platform record",
+                source.snippet if source else "",
+                source.location if source else "rule:platform record",
                 0.95,
             ),
         )
@@ -118,7 +119,9 @@ def read_kind(document: Document, segments: Segments, facts: Facts) -> None:
         return
     stated = _status_only(segments, body, facts)
     if "notice_kind" not in facts.fields and stated:
-        facts.offer("notice_kind", Fact("lifecycle_change", stated, "rule:a status, no notice", 0.6))
+        facts.offer(
+            "notice_kind", Fact("lifecycle_change", stated, "rule:a status, no notice", 0.6)
+        )
 
 
 def _status_only(segments: Segments, body: str, facts: Facts) -> str:

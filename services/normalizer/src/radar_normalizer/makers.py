@@ -71,10 +71,10 @@ def read_manufacturer(document: Document, segments: Segments, facts: Facts) -> N
     text = "\n".join(line.text for line in lines[:400])
     canonical, written = manufacturer_in_text(text)
     if canonical:
-        line = next((x for x in lines if written in x.text), None)
-        location = line.location() if line else "body"
+        named = next((x for x in lines if written in x.text), None)
+        location = named.location() if named else "body"
         facts.offer(
-            "manufacturer", Fact(written, snippet(line.text if line else written), location, 0.5)
+            "manufacturer", Fact(written, snippet(named.text if named else written), location, 0.5)
         )
     if "manufacturer" not in facts.fields and sender:
         _unknown_maker(sender, lines, facts)

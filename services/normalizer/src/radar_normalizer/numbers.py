@@ -122,10 +122,16 @@ class NoticeNumbers:
         if key in self._strong or any(v.endswith(key) and len(key) >= 4 for v in self._strong):
             return True
         own = self.own()
-        return own is not None and own.strong and len(token) >= 5 and _signature(token) in {
-            _signature(own.value),
-            _signature(split_revision(own.value)[0]),
-        }
+        return (
+            own is not None
+            and own.strong
+            and len(token) >= 5
+            and _signature(token)
+            in {
+                _signature(own.value),
+                _signature(split_revision(own.value)[0]),
+            }
+        )
 
     def own(self) -> NumberMention | None:
         """The notice's own number: the best mention not belonging to another notice."""
@@ -137,9 +143,9 @@ class NoticeNumbers:
         mine = self.own()
         out: list[str] = []
         for m in self.mentions:
-            if m.supersedes and (mine is None or _key(m.value) != _key(mine.value)):
-                if m.value not in out:
-                    out.append(m.value)
+            other = mine is None or _key(m.value) != _key(mine.value)
+            if m.supersedes and other and m.value not in out:
+                out.append(m.value)
         return out
 
 

@@ -168,10 +168,7 @@ def shape(value: str) -> float:
 
 
 def _is_date(value: str) -> bool:
-    for found in find_dates(value):
-        if found.end - found.start >= len(value) - 1:
-            return True
-    return False
+    return any(found.end - found.start >= len(value) - 1 for found in find_dates(value))
 
 
 def _known_prefix(value: str) -> bool:

@@ -29,6 +29,8 @@ def set_threshold(value: float) -> None:
 def threshold() -> float:
     """The process-wide review threshold (the default until :func:`set_threshold`)."""
     return _configured[0] if _configured else DEFAULT_REVIEW_THRESHOLD
+
+
 # Fields whose doubt changes what procurement must do.
 CRITICAL = ("mpn", "last_time_buy_date", "last_ship_date", "notice_kind")
 _WHY = {

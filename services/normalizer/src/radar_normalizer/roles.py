@@ -164,11 +164,13 @@ def _from_tables(found: Candidates) -> list[Mention]:
     out: list[Mention] = []
     rows: dict[tuple[int, int], list[Candidate]] = {}
     for cand in found.tables:
-        assert cand.table is not None and cand.line is not None
+        assert cand.table is not None
+        assert cand.line is not None
         rows.setdefault((cand.table.index, cand.line.row), []).append(cand)
     for cands in rows.values():
         table, line = cands[0].table, cands[0].line
-        assert table is not None and line is not None
+        assert table is not None
+        assert line is not None
         role = _table_role(table)
         evidence = snippet(line.text)
         values = _row_values(table, line)
@@ -266,9 +268,8 @@ def _paragraphs(segments: Segments) -> list[_Paragraph]:
     for line in segments.lines:
         # A label ending in a colon reaches over a blank line to the list below it.
         labelled = current is not None and current.text.rstrip().endswith(":")
-        if line.table or (previous is not None and line.place != previous.place):
-            current = None
-        elif not line.text and not labelled:
+        moved = previous is not None and line.place != previous.place
+        if line.table or moved or (not line.text and not labelled):
             current = None
         if line.table or not line.text:
             previous = line
@@ -373,10 +374,12 @@ def _read_paragraph(
             role, cue = _role_in(cues, at, [a for a, _ in inside])
             if _SERIES.match(text, at + len(cand.mpn)) or _SERIES_BEFORE.search(text, 0, at):
                 role = REFERENCED  # "T492 series", "series PRF18": a family, not a part
-            if carried is not None and (cue is None or (role == REFERENCED and carried[0] == REPLACEMENT)):
+            if carried is not None and (
+                cue is None or (role == REFERENCED and carried[0] == REPLACEMENT)
+            ):
                 role, cue = carried
-            line = cand.line
-            assert line is not None
+            cand_line = cand.line
+            assert cand_line is not None
             kind = "cued" if cue is not None else "subject" if origin == "subject" else "uncued"
             weight = CONFIDENCE["subject"] if origin == "subject" else CONFIDENCE[kind]
             confidence = weight * min(1.0, cand.plausibility + 0.2)
@@ -384,9 +387,9 @@ def _read_paragraph(
                 cand.mpn,
                 role,
                 confidence,
-                sentence(line.text, cand.start, cand.end),
-                line.location() if origin == "text" else "subject",
-                line,
+                sentence(cand_line.text, cand.start, cand.end),
+                cand_line.location() if origin == "text" else "subject",
+                cand_line,
                 origin,
                 kind,
             )

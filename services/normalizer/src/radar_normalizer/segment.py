@@ -143,9 +143,9 @@ def _header(line: Line) -> tuple[tuple[str, ...], bool] | None:
     if found is not None:
         return found, False
     if len(line.cells) <= 1 and len(line.text) <= 120 and not re.search(r"[.:;,]\s", line.text):
-        found = list(_SPACED_HEADER.finditer(line.text))
-        spaced = [m.lastgroup or "" for m in found]
-        covered = sum(len(m.group(0)) for m in found)
+        matches = list(_SPACED_HEADER.finditer(line.text))
+        spaced = [m.lastgroup or "" for m in matches]
+        covered = sum(len(m.group(0)) for m in matches)
         letters = sum(c.isalpha() for c in line.text)
         if "part" in spaced and len(spaced) >= 2 and covered >= 0.6 * letters:
             names = {"part": columns.PART, "replacement": columns.REPLACEMENT}
@@ -298,7 +298,9 @@ class _Segmenter:
         if len(header) < 2:
             return 0
         meanings = tuple(columns.meaning(h) for h in header)
-        table = Table(len(self.tables) + 1, first.place, tuple(header), meanings, _heading(lines, i))
+        table = Table(
+            len(self.tables) + 1, first.place, tuple(header), meanings, _heading(lines, i)
+        )
         self.tables.append(table)
         self.out.append(_plain(first))
         for r in range(count):
@@ -332,10 +334,15 @@ def _header_group(lines: list[Line], start: int) -> tuple[list[str], int]:
     j = start
     while j < len(lines) and len(names) < 6 and _is_header_text(lines[j]):
         text = lines[j].text.strip()
-        if names and columns.meaning(names[-1]) == columns.OTHER and not _DATE_HEADER.search(
-            names[-1]
-        ) or (names and columns.meaning(names[-1]) == columns.OTHER and columns.meaning(
-            f"{names[-1]} {text}") != columns.OTHER):
+        if (
+            names
+            and columns.meaning(names[-1]) == columns.OTHER
+            and not _DATE_HEADER.search(names[-1])
+        ) or (
+            names
+            and columns.meaning(names[-1]) == columns.OTHER
+            and columns.meaning(f"{names[-1]} {text}") != columns.OTHER
+        ):
             names[-1] = f"{names[-1]} {text}"
         else:
             names.append(text)

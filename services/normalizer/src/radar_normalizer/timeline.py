@@ -115,11 +115,11 @@ def read_dates(document: Document, segments: Segments, facts: Facts) -> None:
     text = "\n".join([segments.subject, *(line.text for line in segments.lines)])
     facts.order = order = day_order(text)
     for record in document.records:
-        for name in DATE_FIELDS:
-            value = record.fields.get(name)
+        for field_name in DATE_FIELDS:
+            value = record.fields.get(field_name)
             date = parse_date(value.text, order) if value is not None else None
             if value is not None and date is not None:
-                facts.offer(name, _fact(date, value.snippet, value.location, 0.95))
+                facts.offer(field_name, _fact(date, value.snippet, value.location, 0.95))
     for date in find_dates(segments.subject, order):
         name = label_for(segments.subject[: date.start])
         if name:
@@ -135,7 +135,11 @@ def read_dates(document: Document, segments: Segments, facts: Facts) -> None:
         counts[line.place] = counts.get(line.place, 0) + 1
         whole = find_dates(line.text, order)
         first = next(whole, None)
-        if first is not None and counts[line.place] <= 3 and first.end - first.start >= len(line.text) - 1:
+        if (
+            first is not None
+            and counts[line.place] <= 3
+            and first.end - first.start >= len(line.text) - 1
+        ):
             # A date alone on a line under the title is the notice's date.
             facts.offer("issue_date", _fact(first, snippet(line.text), line.location(), 0.86))
             previous = line.text

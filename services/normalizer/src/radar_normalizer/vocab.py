@@ -117,8 +117,8 @@ _KIND_WORDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         (
             "reactivation",
             r"re-?activat|reinstat|return(?:ed|s)? to (?:active|production)|"
-            r"cancell?(?:ation|ing|ed)? (?:of )?(?:the )?(?:\w+ )?(?:discontinu|eol|end[- ]of[- ]life|"
-            r"pdn|ptn|product termination)|withdrawn? (?:the|this) (?:pdn|eol)",
+            r"cancell?(?:ation|ing|ed)? (?:of )?(?:the )?(?:\w+ )?(?:discontinu|eol|"
+            r"end[- ]of[- ]life|pdn|ptn|product termination)|withdrawn? (?:the|this) (?:pdn|eol)",
         ),
         (
             "retraction",

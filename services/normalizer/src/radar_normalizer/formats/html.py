@@ -20,7 +20,9 @@ from radar_normalizer.document import Block, Place, TableBlock, TextBlock
 MAX_HTML_BYTES = 2_000_000
 MAX_DEPTH = 500
 # Elements that never have content (and so never close).
-_VOID = frozenset("area base br col embed hr img input link meta param source track wbr".split())
+_VOID = frozenset(
+    "area base br col embed hr img input link meta param source track wbr".split()  # noqa: SIM905
+)
 # A row is data when it has two or more cells, none of them a paragraph.
 MAX_CELL_CHARS = 200
 CELL = " | "
