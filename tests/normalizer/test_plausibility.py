@@ -52,12 +52,12 @@ def test_materials_and_tape_codes_are_doubted() -> None:
 
 
 def test_a_variant_list_keeps_every_item() -> None:
-    assert part_tokens("EXA24C02D-SSHM-T EXA24C02D-SSHM-B EXA2901DR EXA2901D") == [
+    assert part_tokens("EXA24C02D-SSHM-T EXA24C02D-SSHM-B EXA2901DR EXA2901D") == (
         "EXA24C02D-SSHM-T",
         "EXA24C02D-SSHM-B",
         "EXA2901DR",
         "EXA2901D",
-    ]
+    )
     event = mail("Product discontinuance notice PDN-2026-010\nAffected parts: EXA2901DR EXA2901D\n")
     assert set(parts(event)) == {"EXA2901DR", "EXA2901D"}
 

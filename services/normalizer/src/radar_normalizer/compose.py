@@ -57,7 +57,19 @@ def evidence(
     name: str, snippet: str, location: str, confidence: float, line: Line | None = None
 ) -> Evidence:
     """An evidence entry with its location both as text and structured."""
-    found = dict(_LOCATION.findall(location))
+    if line is not None:
+        return Evidence(
+            field=name,
+            snippet=snippet,
+            location=location,
+            attachment=line.place.attachment,
+            page=line.place.page,
+            table=line.table,
+            row=line.row,
+            line=0 if line.table else line.number,
+            confidence=round(confidence, 3),
+        )
+    found = dict(_LOCATION.findall(location)) if "#" in location else {}
     attachment = ""
     if location.startswith("attachment:"):
         attachment = re.split(r"#|/", location[len("attachment:") :], maxsplit=1)[0]
@@ -65,11 +77,11 @@ def evidence(
         field=name,
         snippet=snippet,
         location=location,
-        attachment=line.place.attachment if line is not None else attachment,
-        page=line.place.page if line is not None else int(found.get("page", 0)),
-        table=line.table if line is not None else int(found.get("table", 0)),
-        row=line.row if line is not None else int(found.get("row", 0)),
-        line=line.number if line is not None and not line.table else int(found.get("line", 0)),
+        attachment=attachment,
+        page=int(found.get("page", 0)),
+        table=int(found.get("table", 0)),
+        row=int(found.get("row", 0)),
+        line=int(found.get("line", 0)),
         confidence=round(confidence, 3),
     )
 

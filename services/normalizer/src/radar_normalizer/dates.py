@@ -81,6 +81,7 @@ class DayOrder:
     day_first: bool | None = None
 
 
+_DIGIT = re.compile(r"\d")
 _NUMERIC = re.compile(r"\b(?P<a>\d{1,2})(?P<sep>[/.-])(?P<b>\d{1,2})(?P=sep)(?P<y>\d{4}|\d{2})\b")
 
 
@@ -149,6 +150,8 @@ def _partial(kind: str, g: dict[str, str]) -> tuple[str | None, str]:
 
 def find_dates(text: str, order: DayOrder = DayOrder()) -> Iterator[DateMatch]:
     """Every date in ``text``, in order of position, overlapping forms resolved first-best."""
+    if not _DIGIT.search(text):
+        return iter(())
     # Characters already claimed by a better form (linear, however many dates a text holds).
     taken = bytearray(len(text))
     found: list[DateMatch] = []

@@ -52,24 +52,25 @@ def read_manufacturer(document: Document, segments: Segments, facts: Facts) -> N
         if maker:
             facts.offer("manufacturer", Fact(maker, snippet(sender), "header:From", 0.85))
         display = sender.split("<")[0]
-        canonical, written = manufacturer_in_text(display)
+        canonical, written = manufacturer_in_text(display) if _open(facts, 0.8) else ("", "")
         if canonical:
             facts.offer("manufacturer", Fact(written, snippet(sender), "header:From", 0.8))
-    canonical, written = manufacturer_in_text(segments.subject)
+    canonical, written = manufacturer_in_text(segments.subject) if _open(facts, 0.75) else ("", "")
     if canonical:
         facts.offer(
             "manufacturer", Fact(written, snippet(segments.subject), "header:Subject", 0.75)
         )
     for group, confidence in ((_letterheads(lines), 0.75), (_signatures(lines), 0.7)):
-        for line in group:
-            canonical, written = manufacturer_in_text(line.text)
-            if canonical:
-                facts.offer(
-                    "manufacturer", Fact(written, snippet(line.text), line.location(), confidence)
-                )
-                break
-    text = "\n".join(line.text for line in lines[:400])
-    canonical, written = manufacturer_in_text(text)
+        if not _open(facts, confidence):
+            continue  # a better source already named the maker
+        # One search over the joined lines, then the line that holds the name.
+        canonical, written = manufacturer_in_text("\n".join(line.text for line in group))
+        holder = next((line for line in group if written and written in line.text), None)
+        if canonical and holder is not None:
+            where = holder.location()
+            facts.offer("manufacturer", Fact(written, snippet(holder.text), where, confidence))
+    text = "\n".join(line.text for line in lines[:400]) if _open(facts, 0.5) else ""
+    canonical, written = manufacturer_in_text(text) if text else ("", "")
     if canonical:
         named = next((x for x in lines if written in x.text), None)
         location = named.location() if named else "body"
@@ -78,6 +79,12 @@ def read_manufacturer(document: Document, segments: Segments, facts: Facts) -> N
         )
     if "manufacturer" not in facts.fields and sender:
         _unknown_maker(sender, lines, facts)
+
+
+def _open(facts: Facts, confidence: float) -> bool:
+    """Whether a value of ``confidence`` could still win (searching is not free)."""
+    known = facts.fields.get("manufacturer")
+    return known is None or known.confidence < confidence
 
 
 def _letterheads(lines: list[Line]) -> list[Line]:

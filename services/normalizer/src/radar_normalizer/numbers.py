@@ -83,6 +83,7 @@ _REVISION_LABEL = re.compile(
     re.IGNORECASE,
 )
 _HEAD_LINES = 15
+_DIGIT = re.compile(r"\d")
 
 
 @dataclass(frozen=True)
@@ -167,6 +168,8 @@ def split_revision(number: str) -> tuple[str, str]:
 
 
 def _scan(text: str, location: str, line: Line | None, head: bool, numbers: NoticeNumbers) -> None:
+    if not _DIGIT.search(text):
+        return
     claimed: list[tuple[int, int]] = []
     for score, pattern in _PATTERNS:
         for m in pattern.finditer(text):

@@ -10,6 +10,7 @@ particular part or notice.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -103,7 +104,8 @@ def tokens(text: str) -> Iterator[Token]:
             raw = raw.strip("()")
             if "(" in raw or ")" in raw:
                 raw = re.split(r"[()]", raw)[0]
-        value = clean_mpn(raw)
+        # Lines are already NFKC-clean; ASCII tokens only lose their edge punctuation.
+        value = raw.strip(".,;:()[]{}<>\"'*").rstrip("-") if raw.isascii() else clean_mpn(raw)
         if value:
             start = m.start() + m.group(0).find(raw) if raw in m.group(0) else m.start()
             yield Token(value, start, start + len(raw))
@@ -134,6 +136,7 @@ def _comma_pieces(text: str) -> Iterator[re.Match[str]]:
             offset += len(piece) + 1
 
 
+@functools.lru_cache(maxsize=8192)
 def shape(value: str) -> float:
     """How much ``value`` looks like an orderable part number by its grammar alone, 0..1."""
     if not 3 <= len(value) <= 40 or not re.search(r"\d", value):
@@ -173,17 +176,13 @@ def _is_date(value: str) -> bool:
 
 def _known_prefix(value: str) -> bool:
     upper = value.upper()
-    return any(upper.startswith(p) for p in _prefixes() if len(p) >= 2 and upper != p)
+    known = _prefixes()
+    return any(upper[:n] in known for n in range(2, min(len(upper), 8)))
 
 
-_PREFIXES: list[tuple[str, ...]] = []
-
-
-def _prefixes() -> tuple[str, ...]:
-    if not _PREFIXES:
-        found = {p for maker in table().makers for p in maker.prefixes if len(p) >= 2}
-        _PREFIXES.append(tuple(sorted(found)))
-    return _PREFIXES[0]
+@functools.cache
+def _prefixes() -> frozenset[str]:
+    return frozenset(p for maker in table().makers for p in maker.prefixes if len(p) >= 2)
 
 
 def context_penalty(before: str, around: str) -> float:
@@ -198,6 +197,7 @@ def context_penalty(before: str, around: str) -> float:
     return 1.0
 
 
-def part_tokens(text: str, threshold: float = 0.5) -> list[str]:
+@functools.lru_cache(maxsize=4096)
+def part_tokens(text: str, threshold: float = 0.5) -> tuple[str, ...]:
     """The tokens of ``text`` that look like part numbers by shape."""
-    return [t.value for t in tokens(text) if shape(t.value) >= threshold]
+    return tuple(t.value for t in tokens(text) if shape(t.value) >= threshold)

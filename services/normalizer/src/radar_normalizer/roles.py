@@ -163,6 +163,7 @@ _PART_FIELDS = ("replacement_mpn", "last_time_buy_date", "last_ship_date", "life
 def _from_tables(found: Candidates) -> list[Mention]:
     out: list[Mention] = []
     rows: dict[tuple[int, int], list[Candidate]] = {}
+    table_roles: dict[int, str] = {}
     for cand in found.tables:
         assert cand.table is not None
         assert cand.line is not None
@@ -171,7 +172,9 @@ def _from_tables(found: Candidates) -> list[Mention]:
         table, line = cands[0].table, cands[0].line
         assert table is not None
         assert line is not None
-        role = _table_role(table)
+        role = table_roles.get(table.index) or table_roles.setdefault(
+            table.index, _table_role(table)
+        )
         evidence = snippet(line.text)
         values = _row_values(table, line)
         parts = [c for c in cands if c.column == columns.PART]
