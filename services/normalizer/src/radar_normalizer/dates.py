@@ -82,6 +82,10 @@ class DayOrder:
 
 
 _DIGIT = re.compile(r"\d")
+_MAYBE_DATE = re.compile(
+    r"(?:19|20)\d\d|\d[/.\-]\d|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|q[1-4]|[1-4]q\d",
+    re.IGNORECASE,
+)
 _NUMERIC = re.compile(r"\b(?P<a>\d{1,2})(?P<sep>[/.-])(?P<b>\d{1,2})(?P=sep)(?P<y>\d{4}|\d{2})\b")
 
 
@@ -150,8 +154,8 @@ def _partial(kind: str, g: dict[str, str]) -> tuple[str | None, str]:
 
 def find_dates(text: str, order: DayOrder = DayOrder()) -> Iterator[DateMatch]:
     """Every date in ``text``, in order of position, overlapping forms resolved first-best."""
-    if not _DIGIT.search(text):
-        return iter(())
+    if not _DIGIT.search(text) or not _MAYBE_DATE.search(text):
+        return iter(())  # most lines hold no date: one cheap test instead of ten patterns
     # Characters already claimed by a better form (linear, however many dates a text holds).
     taken = bytearray(len(text))
     found: list[DateMatch] = []
