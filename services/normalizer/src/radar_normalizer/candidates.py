@@ -63,7 +63,8 @@ def _in_text(line: Line, text: str, origin: str, numbers: NoticeNumbers) -> list
             continue
         if len(token.value) < 4 or not re.search(r"[A-Za-z]", token.value):
             continue  # in prose a bare number or a 3-character code is not a part
-        score *= context_penalty(text[max(0, token.start - 40) : token.start], text)
+        after = text[token.end : token.end + 60]
+        score *= context_penalty(text[max(0, token.start - 40) : token.start], text, after)
         if score >= MIN_SHAPE:
             out.append(Candidate(token.value, origin, score, line, token.start, token.end))
     return out

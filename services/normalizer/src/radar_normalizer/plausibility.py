@@ -68,6 +68,7 @@ MATERIAL = re.compile(
     r"supplier|vendor material|material (?:code|name|type|number)|flux|ink|desiccant)\b",
     re.IGNORECASE,
 )
+_FORM_AFTER = re.compile(r"\W{0,3}(?:[A-Za-z/]+\s+){0,4}(?:form|template)\b", re.IGNORECASE)
 # "<something> No.:" before a token: an identifier of whatever <something> is.
 _IDENTIFIER_LABEL = re.compile(
     r"(?P<what>[A-Za-z][\w/-]*)\.?\s*(?:no\.?|nr\.?|number|num\.?|#|id)\s*[:.#]?\s*$", re.I
@@ -185,8 +186,10 @@ def _prefixes() -> frozenset[str]:
     return frozenset(p for maker in table().makers for p in maker.prefixes if len(p) >= 2)
 
 
-def context_penalty(before: str, around: str) -> float:
-    """A factor (0..1) from the words before a token and around it (its sentence or row)."""
+def context_penalty(before: str, around: str, after: str = "") -> float:
+    """A factor (0..1) from the words before a token, after it and around it (its line)."""
+    if _FORM_AFTER.match(after):
+        return 0.0  # "W7206F1 Process Change Notice Form rev AA": the form's own number
     if _DOCUMENT.search(before[-40:]):
         return 0.0  # "Form QR-0708-03", "Doc. No. TEM001794", "Tel. +1 ..."
     label = _IDENTIFIER_LABEL.search(before[-40:])

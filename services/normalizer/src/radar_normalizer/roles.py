@@ -459,10 +459,8 @@ def assign_roles(found: Candidates, segments: Segments) -> Roles:
         if mention.role == UNCUED:
             # Nothing says which parts the notice is about: its strongest names, or the only
             # one it has, are all there is (and they go to review).
-            strong = (
-                mention.confidence >= CONFIDENCE["uncued"] * 0.99
-                or mention.origin == "subject"
-                or len(guesses) == 1
+            strong = mention.confidence >= CONFIDENCE["uncued"] * 0.99 or (
+                mention.origin == "subject" and len(guesses) == 1
             )
             mention.role = AFFECTED if not structured and strong else REFERENCED
         known = merged.get(mention.mpn)
