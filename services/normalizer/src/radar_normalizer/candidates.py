@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from radar_normalizer import columns
 from radar_normalizer.document import Document, Place, RecordPart, Value
 from radar_normalizer.numbers import NoticeNumbers
-from radar_normalizer.plausibility import context_penalty, shape, tokens
+from radar_normalizer.plausibility import MATERIAL, context_penalty, shape, tokens
 from radar_normalizer.segment import Line, Segments, Table
 
 # Below this a token is not worth a mention at all.
@@ -57,6 +57,7 @@ def _blank_urls(text: str) -> str:
 
 def _in_text(line: Line, text: str, origin: str, numbers: NoticeNumbers) -> list[Candidate]:
     out = []
+    material = MATERIAL.search(text) is not None
     for token in tokens(_blank_urls(text)):
         score = shape(token.value)
         if score < MIN_SHAPE or numbers.is_number(token.value):
@@ -64,7 +65,7 @@ def _in_text(line: Line, text: str, origin: str, numbers: NoticeNumbers) -> list
         if len(token.value) < 4 or not re.search(r"[A-Za-z]", token.value):
             continue  # in prose a bare number or a 3-character code is not a part
         after = text[token.end : token.end + 60]
-        score *= context_penalty(text[max(0, token.start - 40) : token.start], text, after)
+        score *= context_penalty(text[max(0, token.start - 40) : token.start], material, after)
         if score >= MIN_SHAPE:
             out.append(Candidate(token.value, origin, score, line, token.start, token.end))
     return out

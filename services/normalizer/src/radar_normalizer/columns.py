@@ -8,6 +8,7 @@ description, family, marking, 12NC, customer part number) is ``other``.
 
 from __future__ import annotations
 
+import functools
 import re
 
 PART = "part"
@@ -58,6 +59,7 @@ _ISSUE = re.compile(
 )
 
 
+@functools.lru_cache(maxsize=4096)
 def meaning(header: str) -> str:
     """The meaning of one header cell."""
     cell = header.strip()

@@ -186,8 +186,9 @@ def _prefixes() -> frozenset[str]:
     return frozenset(p for maker in table().makers for p in maker.prefixes if len(p) >= 2)
 
 
-def context_penalty(before: str, around: str, after: str = "") -> float:
-    """A factor (0..1) from the words before a token, after it and around it (its line)."""
+def context_penalty(before: str, around: str | bool, after: str = "") -> float:
+    """A factor (0..1) from the words before a token, after it and around it (its line, or
+    whether that line speaks of materials, when the caller tested it once for many tokens)."""
     if _FORM_AFTER.match(after):
         return 0.0  # "W7206F1 Process Change Notice Form rev AA": the form's own number
     if _DOCUMENT.search(before[-40:]):
@@ -195,7 +196,7 @@ def context_penalty(before: str, around: str, after: str = "") -> float:
     label = _IDENTIFIER_LABEL.search(before[-40:])
     if label and not _PART_WORD.search(label.group("what")):
         return 0.0  # "Table No.: 1110-0001-08-A": an identifier, but not of a part
-    if MATERIAL.search(around):
+    if around is True or (isinstance(around, str) and MATERIAL.search(around)):
         return 0.4
     return 1.0
 

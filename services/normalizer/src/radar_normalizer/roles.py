@@ -19,6 +19,8 @@ wins: excluded > not affected > replacement > affected > referenced.
 
 from __future__ import annotations
 
+import bisect
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -307,33 +309,60 @@ def _sentences(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _role_in(cues: list[Cue], at: int, tokens_at: list[int]) -> tuple[str, Cue | None]:
-    """The role a token at ``at`` takes from the cues of its sentence."""
-    for cue in cues:
-        if cue.scope == "sentence":
-            return cue.role, cue
-    before = [c for c in cues if c.end <= at and c.scope != "before"]
-    if before:
-        cue = before[-1]
-        if cue.role == REFERENCED and len(before) > 1 and before[-2].role == REPLACEMENT:
-            between = [t for t in tokens_at if before[-2].end <= t < cue.start]
-            if not between:  # "Recommended substitutions: refer to the X"
-                return REPLACEMENT, before[-2]
-        return (AFFECTED if cue.role == OBJECT else cue.role), cue
-    after = [c for c in cues if c.start >= at]
-    if after:
-        cue = after[0]
-        if cue.role == AFFECTED:
-            return AFFECTED, cue
-        if cue.role == REPLACEMENT:
-            # "X is replaced by Y", "For X use Y", "X -> Y": X is the old part when the cue
-            # names a new one; "X is the recommended replacement." names only X.
-            if any(t >= cue.end for t in tokens_at):
+@dataclass(frozen=True)
+class _Sentence:
+    """The cues of one sentence, indexed so that each token finds its cue in log time."""
+
+    cues: list[Cue]
+    tokens_at: list[int]
+
+    @functools.cached_property
+    def whole(self) -> Cue | None:
+        return next((c for c in self.cues if c.scope == "sentence"), None)
+
+    @functools.cached_property
+    def backward(self) -> list[Cue]:
+        return sorted((c for c in self.cues if c.scope != "before"), key=lambda c: c.end)
+
+    @functools.cached_property
+    def ends(self) -> list[int]:
+        return [c.end for c in self.backward]
+
+    @functools.cached_property
+    def starts(self) -> list[int]:
+        return [c.start for c in self.cues]
+
+    def role(self, at: int) -> tuple[str, Cue | None]:
+        """The role a token at ``at`` takes from the cues of its sentence."""
+        if self.whole is not None:
+            return self.whole.role, self.whole
+        index = bisect.bisect_right(self.ends, at)
+        if index:
+            cue = self.backward[index - 1]
+            if (
+                cue.role == REFERENCED
+                and index > 1
+                and self.backward[index - 2].role == REPLACEMENT
+            ):
+                label = self.backward[index - 2]
+                first = bisect.bisect_left(self.tokens_at, label.end)
+                if first >= len(self.tokens_at) or self.tokens_at[first] >= cue.start:
+                    return REPLACEMENT, label  # "Recommended substitutions: refer to the X"
+            return (AFFECTED if cue.role == OBJECT else cue.role), cue
+        index = bisect.bisect_left(self.starts, at)
+        if index < len(self.cues):
+            cue = self.cues[index]
+            if cue.role == AFFECTED:
                 return AFFECTED, cue
-            return REPLACEMENT, cue
-        if cue.role == OBJECT:
-            return REPLACEMENT, cue  # "Y is the replacement for X"
-    return UNCUED, None
+            if cue.role == REPLACEMENT:
+                # "X is replaced by Y", "For X use Y", "X -> Y": X is the old part when the cue
+                # names a new one; "X is the recommended replacement." names only X.
+                if self.tokens_at and self.tokens_at[-1] >= cue.end:
+                    return AFFECTED, cue
+                return REPLACEMENT, cue
+            if cue.role == OBJECT:
+                return REPLACEMENT, cue  # "Y is the replacement for X"
+        return UNCUED, None
 
 
 def _from_text(found: Candidates, segments: Segments) -> list[Mention]:
@@ -373,9 +402,11 @@ def _read_paragraph(
                 carried = _label_role(text, cues)
             continue
         mentions: list[tuple[Mention, Cue | None, int]] = []
+        indexed = _Sentence(cues, sorted(a for a, _ in inside))
         for at, cand in inside:
-            role, cue = _role_in(cues, at, [a for a, _ in inside])
-            if _SERIES.match(text, at + len(cand.mpn)) or _SERIES_BEFORE.search(text, 0, at):
+            role, cue = indexed.role(at)
+            series_before = _SERIES_BEFORE.search(text, max(0, at - 40), at)
+            if _SERIES.match(text, at + len(cand.mpn)) or series_before:
                 role = REFERENCED  # "T492 series", "series PRF18": a family, not a part
             if carried is not None and (
                 cue is None or (role == REFERENCED and carried[0] == REPLACEMENT)
@@ -412,22 +443,33 @@ def _label_role(text: str, cues: list[Cue]) -> tuple[str, Cue] | None:
 
 
 def _pair(cues: list[Cue], mentions: list[tuple[Mention, Cue | None, int]]) -> None:
-    """Affected parts before a replacement cue get the replacements after it, in order."""
+    """Affected parts before a replacement cue get the replacements after it, in order.
+
+    Linear in the sentence: mentions are grouped by cue once, and the parts named between two
+    replacement cues are a slice of the (positional) mention list."""
+    by_cue: dict[int, list[Mention]] = {}
+    for mention, cue, _ in mentions:
+        if cue is not None:
+            by_cue.setdefault(id(cue), []).append(mention)
+    positions = [at for _, _, at in mentions]
     for cue in (c for c in cues if c.role == OBJECT):
         # "Y to replace X": Y before the cue, X after it.
-        olds = [m for m, c, _ in mentions if m.role == AFFECTED and c is cue]
-        news = [m for m, c, _ in mentions if m.role == REPLACEMENT and c is cue]
+        named = by_cue.get(id(cue), [])
+        olds = [m for m in named if m.role == AFFECTED]
+        news = [m for m in named if m.role == REPLACEMENT]
         if len(olds) == 1 and len(news) == 1:
             _link(olds[0], news[0])
     start = 0
     for cue in (c for c in cues if c.role == REPLACEMENT):
-        news = [m for m, c, _ in mentions if m.role == REPLACEMENT and c is cue]
+        named = by_cue.get(id(cue), [])
+        news = [m for m in named if m.role == REPLACEMENT]
         # The old parts: those the cue itself made old, else the affected ones named between
         # the previous replacement cue and this one.
-        olds = [m for m, c, _ in mentions if m.role == AFFECTED and c is cue]
-        olds = olds or [
-            m for m, _, at in mentions if m.role == AFFECTED and start <= at < cue.start
-        ]
+        olds = [m for m in named if m.role == AFFECTED]
+        if not olds:
+            low = bisect.bisect_left(positions, start)
+            high = bisect.bisect_left(positions, cue.start)
+            olds = [m for m, _, _ in mentions[low:high] if m.role == AFFECTED]
         start = cue.end
         if not news:
             continue
