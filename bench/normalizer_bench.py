@@ -2,18 +2,21 @@
 
 Each input is a notice from the test corpora (tests/normalizer/corpus and corpus/real), built
 into a real ``RawEvent`` (MIME with a generated PDF, Mailgun HTML, SendGrid text, ...) and read
-in a loop in one process. Rates use CPU time (``time.process_time``), so other work on a shared
-machine slows the wall clock but not the figure. ``--against REV`` also measures the normalizer
-of git revision REV (its package exported to a temporary folder, run in a child process on the
-same inputs) and prints the ratio, so that before and after come from the same run. Writes
-``bench/results/normalizer.json``.
+in a loop, pinned to one core. Rates use CPU time (this process's, plus the reading child's
+with ``--sandbox``), so other work on a shared machine slows the wall clock but not the figure.
+``--against REV`` also measures the normalizer of git revision REV (its package exported to a
+temporary folder, run in a child process on the same inputs) and prints the ratio, so that
+before and after come from the same run. ``--sandbox`` also reads every input through the
+extraction sandbox the service uses (one warm child process) and prints the cost of the process
+boundary. Writes ``bench/results/normalizer.json``.
 
-    .venv/bin/python bench/normalizer_bench.py [--seconds 3] [--against d0ab358]
+    .venv/bin/python bench/normalizer_bench.py [--seconds 3] [--against d0ab358] [--sandbox]
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import io
 import json
@@ -31,6 +34,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from machine import table, write  # noqa: E402
 
+from radar_common.bus.worker import PermanentError  # noqa: E402
+
 PACKAGE = "services/normalizer/src/radar_normalizer"
 INPUTS = {
     "text (SendGrid, TI table)": "01-ti-pdn-sendgrid-text",
@@ -46,7 +51,6 @@ INPUTS = {
 
 def measure(seconds: float) -> list[dict[str, object]]:
     """Rates of the ``radar_normalizer`` importable in this process."""
-    from radar_common.bus.worker import PermanentError
     from radar_normalizer.extract import extract_notices
     from tests.normalizer.corpus import load_cases
 
@@ -84,6 +88,37 @@ def measure(seconds: float) -> list[dict[str, object]]:
     return rows
 
 
+def _cpu_seconds(pids: list[int]) -> float:
+    """CPU time (user + system) of this process and of ``pids``, from /proc."""
+    total = time.process_time()
+    for pid in pids:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+async def through_sandbox(seconds: float) -> dict[str, float]:
+    """CPU ms per event read through the service's extraction sandbox (one warm child)."""
+    from radar_normalizer.sandbox import ExtractionSandbox, SandboxLimits
+    from tests.normalizer.corpus import load_cases
+
+    cases = {case.name: case for case in load_cases()}
+    out: dict[str, float] = {}
+    async with ExtractionSandbox(SandboxLimits(processes=1), log_json=False) as sandbox:
+        for label, name in INPUTS.items():
+            event = cases[name].event
+            events = 0
+            cpu_started = _cpu_seconds(sandbox.pids)
+            started = time.perf_counter()
+            while time.perf_counter() - started < seconds:
+                with contextlib.suppress(PermanentError):
+                    await sandbox.extract(event)
+                events += 1
+            out[label] = 1000 * (_cpu_seconds(sandbox.pids) - cpu_started) / events
+    return out
+
+
 def baseline(rev: str, seconds: float) -> list[dict[str, object]]:
     """The same measurement for the normalizer of ``rev``, in a child process."""
     with tempfile.TemporaryDirectory() as folder:
@@ -110,8 +145,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=3.0, help="CPU time per input")
     parser.add_argument("--against", default="", help="git revision to compare with")
+    parser.add_argument("--sandbox", action="store_true", help="also read through the sandbox")
     parser.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    core = min(os.sched_getaffinity(0))
+    os.sched_setaffinity(0, {core})  # one core, for this process and its children
     rows = measure(args.seconds)
     if args.json:
         print(json.dumps(rows))
@@ -135,6 +173,11 @@ def main() -> None:
             ratio = float(r["events_per_cpu_s"]) / old_rate if old_rate else 0.0  # type: ignore[arg-type]
             line += [old_rate, ratio]
         lines.append(line)
+    sandboxed = asyncio.run(through_sandbox(args.seconds)) if args.sandbox else {}
+    if sandboxed:
+        headers.append("sandbox cpu ms/event")
+        for line, r in zip(lines, rows, strict=True):
+            line.append(sandboxed.get(str(r["input"]), 0.0))
     print(table(headers, lines))
     print(f"load average at start: {os.getloadavg()[0]:.2f} (the machine is shared)")
     path = write(

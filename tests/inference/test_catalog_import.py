@@ -85,10 +85,11 @@ async def test_match_exact_then_base_then_none(database_url: str) -> None:
         await import_texts(pool, HAND)
         async with pool.acquire() as conn:
             assert (await match_part(conn, "lm358dr")).kind == "exact"
-            base = await match_part(conn, "LM358DT")
+            base = await match_part(conn, "LM358DRG4", manufacturer="Texas Instruments")
             assert (base.kind, base.mpn) == ("base", "LM358DR")
             by_notice_base = await match_part(conn, "LM358-Q1X", "LM358D")
             assert (by_notice_base.kind, by_notice_base.mpn) == ("base", "LM358DR")
+            assert (await match_part(conn, "LM358DRG4")).kind == "none"  # G4 is TI's
             assert (await match_part(conn, "TL072CP")).kind == "none"
             stock = await stock_of(conn, "LM358DR")
             assert (stock.available, stock.unit_price) == (1000, Decimal("0.5000"))

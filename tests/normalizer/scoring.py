@@ -16,7 +16,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from radar_common.contracts import NormalizedNotice
-from radar_normalizer.compose import status_for
+from radar_normalizer.assemble import status_for
 from radar_normalizer.extract import Reading
 from tests.normalizer.corpus import FIELDS, Case
 

@@ -12,7 +12,7 @@
 5. notice facts: numbers, dates (:mod:`timeline`), kind and status (:mod:`kinds`), manufacturer
    (:mod:`makers`), reason and title (:mod:`facts`) — each reader offers values with a
    confidence, the best one wins.
-6. :mod:`compose` makes the notices, with evidence, per-field confidence and review
+6. :mod:`assemble` makes the notices, with evidence, per-field confidence and review
    (:mod:`review`).
 """
 
@@ -22,9 +22,9 @@ from dataclasses import dataclass
 
 from radar_common.bus.worker import PermanentError
 from radar_common.contracts import NormalizedNotice, RawEvent
+from radar_normalizer.assemble import compose
 from radar_normalizer.candidates import find_candidates
 from radar_normalizer.catalog import KnownParts
-from radar_normalizer.compose import compose
 from radar_normalizer.document import Document, TableBlock, TextBlock
 from radar_normalizer.facts import Facts, read_numbers, read_reason, read_records, read_title
 from radar_normalizer.kinds import read_kind, read_status

@@ -15,6 +15,7 @@ from radar_normalizer.catalog import CatalogSnapshot
 from radar_normalizer.handler import normalizer_stage
 from radar_normalizer.llm import LlmExtractor
 from radar_normalizer.review import set_threshold
+from radar_normalizer.sandbox import ExtractionSandbox, SandboxLimits
 from radar_normalizer.settings import NormalizerSettings
 
 
@@ -28,6 +29,7 @@ def llm_extractor(settings: NormalizerSettings, client: httpx.AsyncClient) -> Ll
         model=settings.llm_model,
         api_key=settings.llm_api_key.get_secret_value(),
         timeout=settings.llm_call_timeout_seconds,
+        review_threshold=settings.review_threshold,
     )
 
 
@@ -42,12 +44,32 @@ async def build(runtime: WorkerRuntime) -> Stage[RawEvent, NormalizedNotice]:
         runtime.stack.push_async_callback(client.aclose)
         llm = llm_extractor(settings, client)
     catalog = await catalog_snapshot(runtime, settings)
+    sandbox = await extraction_sandbox(runtime, settings, catalog)
     return normalizer_stage(
         runtime.bus.topology,
         known_parts=catalog,
         fetch=object_fetcher(runtime.bus),
         llm=llm,
+        reader=sandbox,
+        budget_seconds=settings.event_budget_seconds,
     )
+
+
+async def extraction_sandbox(
+    runtime: WorkerRuntime, settings: NormalizerSettings, catalog: CatalogSnapshot | None
+) -> ExtractionSandbox:
+    """The warm extraction processes, stopped with the service."""
+    limits = SandboxLimits(
+        budget_seconds=settings.event_budget_seconds,
+        memory_mb=settings.extract_memory_mb,
+        processes=settings.extract_processes,
+    )
+    sandbox = ExtractionSandbox(
+        limits, catalog, log_level=settings.log_level, log_json=settings.log_json
+    )
+    await sandbox.start()
+    runtime.stack.push_async_callback(sandbox.close)
+    return sandbox
 
 
 async def catalog_snapshot(

@@ -16,8 +16,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from radar_common.manufacturers import table
+from radar_common.partnumbers import clean_mpn
 from radar_normalizer.dates import find_dates
-from radar_normalizer.parts import clean_mpn
 
 # A token that may be a part number: letters, digits and the joiners vendors use.
 TOKEN = re.compile(

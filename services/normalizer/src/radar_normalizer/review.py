@@ -10,6 +10,7 @@ on it).
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 from radar_normalizer.facts import Fact
@@ -27,8 +28,14 @@ def set_threshold(value: float) -> None:
 
 
 def threshold() -> float:
-    """The process-wide review threshold (the default until :func:`set_threshold`)."""
-    return _configured[0] if _configured else DEFAULT_REVIEW_THRESHOLD
+    """The process-wide review threshold: as set at start, else ``RADAR_REVIEW_THRESHOLD`` from
+    the environment (a reading child process inherits it), else the default."""
+    if _configured:
+        return _configured[0]
+    try:
+        return float(os.environ.get("RADAR_REVIEW_THRESHOLD", DEFAULT_REVIEW_THRESHOLD))
+    except ValueError:
+        return DEFAULT_REVIEW_THRESHOLD
 
 
 # Fields whose doubt changes what procurement must do.

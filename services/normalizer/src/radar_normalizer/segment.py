@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from radar_normalizer import columns
 from radar_normalizer.dates import parse_date
 from radar_normalizer.document import Document, Place, TableBlock
-from radar_normalizer.parts import clean_line
+from radar_normalizer.parts import clean, clean_line
 from radar_normalizer.plausibility import part_tokens
 
 CELL = " | "
@@ -230,7 +230,9 @@ class _Segmenter:
             self.out.append(_plain(line))
             if self.suspended is not None:
                 self.suspended_lines += 1
-        return Segments(document.subject, document.sender, document.date, self.out, self.tables)
+        # The subject is read like any line: folded look-alikes, no invisible characters.
+        subject = clean(document.subject)
+        return Segments(subject, document.sender, document.date, self.out, self.tables)
 
     def _fits(self, line: Line, table: Table) -> bool:
         if table.drawn:

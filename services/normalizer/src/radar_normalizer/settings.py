@@ -22,5 +22,11 @@ class NormalizerSettings(WorkerSettings):
     catalog_match: bool = False
     catalog_refresh_seconds: float = Field(default=300.0, gt=0)
     # A notice whose part, role or deadline is less certain than this goes to review
-    # (review="pending"); it is still published. See docs/notices.md "Confidence and review".
+    # (review="pending"); it is still published, and the LLM pass (when on) decides only what is
+    # below it. See docs/notices.md "Confidence and review".
     review_threshold: float = Field(default=DEFAULT_REVIEW_THRESHOLD, ge=0.0, le=1.0)
+    # Reading an event (and the LLM pass) gets this much time in all; the reading runs in warm
+    # child processes killed at the deadline, with an address-space limit (see sandbox.py).
+    event_budget_seconds: float = Field(default=30.0, gt=0)
+    extract_memory_mb: int = Field(default=512, ge=64)
+    extract_processes: int = Field(default=2, ge=1, le=64)

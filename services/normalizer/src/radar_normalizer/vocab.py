@@ -9,6 +9,11 @@ from __future__ import annotations
 
 import re
 
+# The manufacturer table lives in the shared library; re-exported for callers of this module.
+from radar_common.manufacturers import canonical_manufacturer
+
+__all__ = ["KIND_STATUS", "canonical_manufacturer", "lifecycle_status", "notice_kind"]
+
 # Lifecycle vocabularies of vendors and platforms -> active | nrnd | eol | obsolete | unknown.
 _STATUS = {
     "active": "active",

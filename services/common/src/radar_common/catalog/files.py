@@ -14,7 +14,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import TypeVar
 
-from radar_common.catalog.partnumbers import base_mpn, normalize_mpn
+from radar_common.partnumbers import base_mpn, normalize_mpn
 
 T = TypeVar("T")
 CATALOG_FILES = ("products.csv", "bom.csv", "parts.csv", "alternates.csv")
@@ -95,6 +95,17 @@ class _Row:
         value = self.values.get(column, "")
         if required and not value:
             raise self.error(column, "a value is required")
+        return value
+
+    def mpn(self, column: str, *, required: bool = True) -> str:
+        """A part number as the catalog key (:func:`normalize_mpn`); refuses other scripts."""
+        value = normalize_mpn(self.text(column, required=required))
+        if required and not value:
+            raise self.error(column, "a value is required")
+        if not value.isascii():
+            raise self.error(
+                column, f"{value!r} is not a part number: it has letters with no Latin twin"
+            )
         return value
 
     def decimal(
@@ -188,18 +199,19 @@ def parse_bom(text: str, file: str = "bom.csv") -> list[BomLine]:
     lines = []
     for row in _rows(file, text, ("parent_sku", "child_sku", "mpn", "quantity")):
         parent, child = row.text("parent_sku"), row.text("child_sku", required=False)
-        mpn = normalize_mpn(row.text("mpn", required=False))
+        mpn = row.mpn("mpn", required=False)
         if bool(child) == bool(mpn):
             raise row.error("child_sku", "give either child_sku (a sub-assembly) or mpn (a part)")
         if child == parent:
             raise row.error("child_sku", f"cycle: {parent} contains itself")
+        manufacturer = row.text("manufacturer", required=False)
         lines.append(
             BomLine(
                 parent_sku=parent,
                 child_sku=child or None,
                 mpn=mpn or None,
-                base_mpn=base_mpn(mpn) if mpn else None,
-                manufacturer=row.text("manufacturer", required=False),
+                base_mpn=base_mpn(mpn, manufacturer) if mpn else None,
+                manufacturer=manufacturer,
                 quantity=row.decimal("quantity", strict=True),
                 line=row.line,
             )
@@ -242,11 +254,12 @@ def check_acyclic(lines: list[BomLine], file: str = "bom.csv") -> None:
 def parse_parts(text: str, file: str = "parts.csv") -> list[Part]:
     items = []
     for row in _rows(file, text, ("mpn", "manufacturer", "unit_price", "on_hand", "on_order")):
-        mpn = normalize_mpn(row.text("mpn"))
+        mpn = row.mpn("mpn")
+        manufacturer = row.text("manufacturer", required=False)
         part = Part(
             mpn=mpn,
-            base_mpn=base_mpn(mpn),
-            manufacturer=row.text("manufacturer", required=False),
+            base_mpn=base_mpn(mpn, manufacturer),
+            manufacturer=manufacturer,
             unit_price=row.decimal("unit_price"),
             on_hand=row.integer("on_hand"),
             on_order=row.integer("on_order"),
@@ -259,7 +272,7 @@ def parse_parts(text: str, file: str = "parts.csv") -> list[Part]:
 def parse_alternates(text: str, file: str = "alternates.csv") -> list[Alternate]:
     items = []
     for row in _rows(file, text, ("mpn", "alternate_mpn", "qualified")):
-        mpn, alternate = normalize_mpn(row.text("mpn")), normalize_mpn(row.text("alternate_mpn"))
+        mpn, alternate = row.mpn("mpn"), row.mpn("alternate_mpn")
         if mpn == alternate:
             raise row.error("alternate_mpn", f"{mpn} cannot be its own alternate")
         item = Alternate(

@@ -2,7 +2,9 @@
 
 Files live in ``radar_common/db/migrations`` and are named ``NNNN_description.sql``; each runs
 once, in a transaction, and is recorded in ``schema_migrations``. Every service that uses the
-database calls :func:`migrate` at start, so replicas racing at start are safe.
+database calls :func:`migrate` at start, so replicas racing at start are safe. After the files,
+stored base part numbers are brought in step with the current part-number rules
+(:mod:`radar_common.db.base_numbers`).
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ import logging
 from pathlib import Path
 
 import asyncpg
+
+from radar_common.db.base_numbers import refresh_base_numbers
 
 log = logging.getLogger(__name__)
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -40,6 +44,7 @@ async def migrate(pool: asyncpg.Pool, directory: Path = MIGRATIONS_DIR) -> list[
                     )
                 log.info("applied migration %s", version)
                 applied_now.append(version)
+            await refresh_base_numbers(conn)
         finally:
             await conn.execute("SELECT pg_advisory_unlock($1)", _LOCK_KEY)
     return applied_now

@@ -13,8 +13,8 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from radar_common.partnumbers import clean_mpn, looks_like_mpn
 from radar_normalizer.document import Record, RecordPart, Value
-from radar_normalizer.parts import clean_mpn, looks_like_mpn
 from radar_normalizer.vocab import lifecycle_status
 
 # Internal field -> accepted keys (normalised: lower case, no separators).

@@ -14,6 +14,9 @@ from radar_normalizer.document import Place, TableBlock
 log = logging.getLogger(__name__)
 
 MAX_ROWS = 5000
+# A sheet may declare any size (A1:XFD1048576); read-only mode pads every row to the declared
+# width, so the reader asks for no more columns than a notice's table has.
+MAX_COLUMNS = 64
 MAX_SHEETS = 10
 MAX_XLSX_BYTES = 10_000_000
 MAX_XLSX_UNZIPPED = 100_000_000
@@ -57,7 +60,8 @@ def xlsx_blocks(data: bytes, name: str) -> list[TableBlock]:
     try:
         for sheet in book.worksheets[:MAX_SHEETS]:
             rows: list[tuple[str, ...]] = []
-            for i, row in enumerate(sheet.iter_rows(values_only=True)):
+            rows_read = sheet.iter_rows(values_only=True, max_row=MAX_ROWS, max_col=MAX_COLUMNS)
+            for i, row in enumerate(rows_read):
                 if i >= MAX_ROWS:
                     break
                 cells = [_cell(v) for v in row]

@@ -10,8 +10,8 @@ from xml.etree.ElementTree import Element
 from defusedxml import ElementTree
 from defusedxml.common import DefusedXmlException
 
+from radar_common.partnumbers import clean_mpn
 from radar_normalizer.document import Record, RecordPart, Value
-from radar_normalizer.parts import clean_mpn
 
 MAX_XML_BYTES = 5_000_000
 MAX_ITEMS = 2000

@@ -7,8 +7,8 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path, Query
 from google.protobuf.json_format import MessageToDict, ParseDict
 
-from radar_common.catalog import normalize_mpn
 from radar_common.contracts import Assessment
+from radar_common.partnumbers import normalize_mpn
 from radar_ingestion.api.deps import AuthDep, PoolDep
 from radar_ingestion.problems import Problem
 
