@@ -99,21 +99,33 @@ def tokens(text: str) -> Iterator[Token]:
     """Every token of ``text`` that could be a part number by its characters."""
     for m in _pieces(text):
         raw = m.group(0)
+        if raw.isascii() and not _SPECIAL.search(raw):
+            # The common case: lines are already folded, an ASCII token only loses its edges.
+            value = raw.rstrip(".:;").rstrip("-")
+            if value:
+                yield Token(value, m.start(), m.start() + len(raw))
+            continue
         # Parentheses belong to the token only when balanced inside it: "LM358(DR)" is rare,
         # "(LM358DR)" and "LM358DR)" are prose.
         if raw.count("(") != raw.count(")"):
             raw = raw.strip("()")
             if "(" in raw or ")" in raw:
                 raw = re.split(r"[()]", raw)[0]
-        # Lines are already NFKC-clean; ASCII tokens only lose their edge punctuation.
         value = raw.strip(".,;:()[]{}<>\"'*").rstrip("-") if raw.isascii() else clean_mpn(raw)
         if value:
             start = m.start() + m.group(0).find(raw) if raw in m.group(0) else m.start()
             yield Token(value, start, start + len(raw))
 
 
+_SPECIAL = re.compile(r"[(),]")
+_PACKING_CODE = re.compile(r"[^,]+(?:,\d{3})?")
+
+
 def _pieces(text: str) -> Iterator[re.Match[str]]:
     for m in _comma_pieces(text):
+        if "/" not in m.group(0):
+            yield m
+            continue
         # "PRF18/PRF21": a slash between two whole part numbers separates them.
         halves = m.group(0).split("/")
         if len(halves) == 2 and all(re.fullmatch(r"[A-Z]{2,}\d{2,}[A-Z0-9-]*", h) for h in halves):
@@ -126,7 +138,7 @@ def _pieces(text: str) -> Iterator[re.Match[str]]:
 def _comma_pieces(text: str) -> Iterator[re.Match[str]]:
     # Commas separate parts ("LM358DR,LM358DT") except NXP packing codes ("BAS16,215").
     for m in TOKEN.finditer(text):
-        if "," not in m.group(0) or re.fullmatch(r"[^,]+(?:,\d{3})?", m.group(0)):
+        if "," not in m.group(0) or _PACKING_CODE.fullmatch(m.group(0)):
             yield m
             continue
         offset = m.start()

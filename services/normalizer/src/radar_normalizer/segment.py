@@ -137,21 +137,24 @@ def _lines(document: Document) -> list[Line]:
 
 def _header(line: Line) -> tuple[tuple[str, ...], bool] | None:
     """Column meanings when ``line`` is the header of a part table."""
-    if any(part_tokens(cell, 0.7) for cell in line.cells if len(cell) < 40):
-        return None  # a header names columns; it holds no part numbers
     found = columns.meanings(line.cells)
-    if found is not None:
-        return found, False
-    if len(line.cells) <= 1 and len(line.text) <= 120 and not re.search(r"[.:;,]\s", line.text):
+    spaced: list[str] = []
+    if found is None:
+        if len(line.cells) > 1 or len(line.text) > 120 or re.search(r"[.:;,]\s", line.text):
+            return None
         matches = list(_SPACED_HEADER.finditer(line.text))
         spaced = [m.lastgroup or "" for m in matches]
         covered = sum(len(m.group(0)) for m in matches)
         letters = sum(c.isalpha() for c in line.text)
-        if "part" in spaced and len(spaced) >= 2 and covered >= 0.6 * letters:
-            names = {"part": columns.PART, "replacement": columns.REPLACEMENT}
-            names["generic"] = columns.GENERIC
-            return tuple(names.get(s, columns.OTHER) for s in spaced), True
-    return None
+        if "part" not in spaced or len(spaced) < 2 or covered < 0.6 * letters:
+            return None
+    if any(part_tokens(cell, 0.7) for cell in line.cells if len(cell) < 40):
+        return None  # a header names columns; it holds no part numbers
+    if found is not None:
+        return found, False
+    names = {"part": columns.PART, "replacement": columns.REPLACEMENT}
+    names["generic"] = columns.GENERIC
+    return tuple(names.get(s, columns.OTHER) for s in spaced), True
 
 
 def _is_row(line: Line, table: Table) -> bool:
