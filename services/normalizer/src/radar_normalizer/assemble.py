@@ -239,7 +239,7 @@ def compose(
     mentions = _mentions(roles)
     number = facts.value("notice_number")
     if number in {m.mpn for m in chosen}:
-        number = ""  # "notice A3958": the word named a part, not a notice
+        number = ""  # "notice EXA958": the word named a part, not a notice
     own_supersedes = facts.supersedes or ([number] if number else [])
     notices: list[NormalizedNotice] = []
     plan = [(m, kind) for m in chosen] + [

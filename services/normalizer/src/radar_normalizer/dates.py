@@ -1,7 +1,7 @@
 """Dates in the forms vendors write them, to ISO-8601, saying what had to be inferred.
 
-Understood: ``2024-09-20``, ``2024/09/20``, ``20-Sep-2024``, ``20 September 2024``,
-``July 22 2024``, ``Sept. 22, 2024``, ``Apr.,27,16``, ``05Oct11``, ``2016.03.24``,
+Understood: ``2024-09-20``, ``2024/09/20``, ``14-Sep-2024``, ``20 September 2024``,
+``July 22 2024``, ``Sept. 22, 2024``, ``Mar.,14,19``, ``07Nov19``, ``2019.11.07``,
 ``9/1/2021`` and ``1.9.2021`` (numeric day/month: see :class:`DayOrder`), ``20240920`` (only
 in structured fields), ``September 2024`` and ``Q3 2025`` / ``3Q25``. A date without a day is
 completed with the *first* day of the month or quarter — the conservative choice for a
@@ -38,12 +38,12 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("iso", r"\b" + _YEAR + r"[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})\b"),
         ("dmy_name", r"\b(?P<d>\d{1,2})(?:st|nd|rd|th)?[-\s]" + _MON + r"[-\s,]*" + _YEAR + r"\b"),
         ("mdy_name", r"\b" + _MON + r"\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?,?\s+" + _YEAR + r"\b"),
-        # "Apr.,27,16", "Apr 27, 16": month name, day, two-digit year.
+        # "Mar.,14,19", "Mar 14, 19": month name, day, two-digit year.
         (
             "mdy_short",
             r"\b" + _MON + r"[\s.,]*(?P<d>[0-3]?\d)(?:st|nd|rd|th)?\s*[,/]\s*(?P<y>\d{2})\b",
         ),
-        # "05Oct11", "14-Oct-27", "5 Oct 11": day, month name, two-digit year.
+        # "07Nov19", "14-Oct-27", "7 Nov 19": day, month name, two-digit year.
         ("dmy_short", r"\b(?P<d>[0-3]?\d)[-\s]?" + _MON + r"[-\s]?(?P<y>\d{2})\b"),
         ("slash", r"\b(?P<a>\d{1,2})/(?P<b>\d{1,2})/(?P<y>\d{4}|\d{2})\b"),
         ("dot", r"\b(?P<a>\d{1,2})\.(?P<b>\d{1,2})\.(?P<y>\d{4})\b"),

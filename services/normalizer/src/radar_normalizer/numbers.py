@@ -1,7 +1,7 @@
 """Notice numbers: the notice's own, the ones it refers to or supersedes, and its revision.
 
-Every number-shaped token introduced as a notice number ("PCN Number:", "PDN #", "FPCN24511",
-TI-style ``20240607001DN`` after "PCN") is a :class:`NumberMention`. One preceded by a
+Every number-shaped token introduced as a notice number ("PCN Number:", "PDN #", "FPCN19107",
+TI-style ``20190701002DN`` after "PCN") is a :class:`NumberMention`. One preceded by a
 referring cue ("refer to", "supersedes", "cancellation of", "withdrawal of", "revision of",
 "update to") belongs to another notice; one labelled as a form or document-control number is
 not a notice number at all. The notice's own number is the best-placed of the rest: labelled
@@ -47,7 +47,7 @@ _PATTERNS: tuple[tuple[float, re.Pattern[str]], ...] = (
             re.IGNORECASE,
         ),
     ),
-    # "Notice A3958" may well name a part: weak, and never enough to refuse a part.
+    # "Notice EXA958" may well name a part: weak, and never enough to refuse a part.
     (0.6, re.compile(r"\b(?P<kw>Notice|Notification)\s*#?:?\s*" + _NUM + r"\b", re.I)),
     # "SYST-26EOL001": a notice word inside a token with digits.
     (0.7, re.compile(r"\b(?P<num>[A-Z0-9]+-?\d*(?:PCN|PDN|PTN|EOL)\d[A-Z0-9-]*)\b")),
@@ -113,12 +113,12 @@ class NoticeNumbers:
         self.mentions.append(mention)
         self._values.add(_key(mention.value))
         if mention.strong or mention.referenced or re.search(r"[_/]", mention.value):
-            # "Notice A3958" may name a part; a labelled or PCN-shaped number never does.
+            # "Notice EXA958" may name a part; a labelled or PCN-shaped number never does.
             self._strong.add(_key(mention.value))
 
     def is_number(self, token: str) -> bool:
         """Whether ``token`` is one of the notice numbers (so not a part), or shaped exactly
-        like the notice's own number (its other revisions: "06A-11" beside "06C-11")."""
+        like the notice's own number (its other revisions: "07A-19" beside "07C-19")."""
         key = _key(token)
         if key in self._strong or any(v.endswith(key) and len(key) >= 4 for v in self._strong):
             return True
@@ -151,7 +151,7 @@ class NoticeNumbers:
 
 
 def _signature(value: str) -> str:
-    """``"06C-11"`` → ``"99A-99"``: the shape of a number."""
+    """``"07C-19"`` → ``"99A-99"``: the shape of a number."""
     return re.sub(r"[A-Z]", "A", re.sub(r"\d", "9", value.upper()))
 
 

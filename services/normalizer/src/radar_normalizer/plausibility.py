@@ -105,8 +105,8 @@ def tokens(text: str) -> Iterator[Token]:
             if value:
                 yield Token(value, m.start(), m.start() + len(raw))
             continue
-        # Parentheses belong to the token only when balanced inside it: "LM358(DR)" is rare,
-        # "(LM358DR)" and "LM358DR)" are prose.
+        # Parentheses belong to the token only when balanced inside it: "EXA358(DR)" is rare,
+        # "(EXA358DR)" and "EXA358DR)" are prose.
         if raw.count("(") != raw.count(")"):
             raw = raw.strip("()")
             if "(" in raw or ")" in raw:
@@ -126,7 +126,7 @@ def _pieces(text: str) -> Iterator[re.Match[str]]:
         if "/" not in m.group(0):
             yield m
             continue
-        # "PRF18/PRF21": a slash between two whole part numbers separates them.
+        # "EXR18/EXR21": a slash between two whole part numbers separates them.
         halves = m.group(0).split("/")
         if len(halves) == 2 and all(re.fullmatch(r"[A-Z]{2,}\d{2,}[A-Z0-9-]*", h) for h in halves):
             yield from TOKEN.finditer(text, m.start(), m.start() + len(halves[0]))
@@ -136,7 +136,7 @@ def _pieces(text: str) -> Iterator[re.Match[str]]:
 
 
 def _comma_pieces(text: str) -> Iterator[re.Match[str]]:
-    # Commas separate parts ("LM358DR,LM358DT") except NXP packing codes ("BAS16,215").
+    # Commas separate parts ("EXA358DR,EXA358DT") except NXP packing codes ("EXB16,215").
     for m in TOKEN.finditer(text):
         if "," not in m.group(0) or _PACKING_CODE.fullmatch(m.group(0)):
             yield m
@@ -160,12 +160,12 @@ def shape(value: str) -> float:
     if letters and sum(c.isupper() for c in letters) < 0.6 * len(letters):
         return 0.0  # prose ("2nd", "x86-based"); part numbers are written in capitals
     if _is_date(value) or re.search(r"xx|XX|[*?_]", value):
-        return 0.0  # a date, or a pattern ("VND5E050Axx", "LM79LXXAC") naming a series
+        return 0.0  # a date, or a pattern ("EXV5E050Axx", "EXL79LXXAC") naming a series
     if not letters:
         # Digits only: connector and 12NC-style codes; a part only with its dash groups
         # ("1-480424-0", "43045-0212"), never a bare number.
         return 0.45 if re.fullmatch(r"\d{1,7}(?:-\d{1,5}){1,3}", value) else 0.0
-    # Letter/digit alternations: LM358DR has three, WW2143 and TSSOP48 one.
+    # Letter/digit alternations: EXA358DR has three, WW1907 and TSSOP20 one.
     runs = len(re.findall(r"[A-Za-z]+|\d+", value))
     score = 0.45 + 0.1 * min(runs - 1, 3)
     if len(value) >= 6:
@@ -175,9 +175,9 @@ def shape(value: str) -> float:
     if _known_prefix(value):
         score += 0.1
     if re.fullmatch(r"[A-Z]{1,4}-\d{3,}-\d{1,3}", value):
-        score -= 0.3  # "QR-0708-03": a form or document-control number's shape
+        score -= 0.3  # "QF-0301-02": a form or document-control number's shape
     if runs == 2 and len(letters) == 1 and value[0].isalpha() and not _known_prefix(value):
-        score -= 0.1  # "U672", "F1152": a package letter and a pin count, or a short base number
+        score -= 0.1  # "U484", "F780": a package letter and a pin count, or a short base number
     if runs == 2 and len(letters) >= 4 and value[0].isalpha():
         score -= 0.15  # a word with a number ("Figure12", "Rev2024"), unless known
     return max(0.0, min(1.0, score))
@@ -202,12 +202,12 @@ def context_penalty(before: str, around: str | bool, after: str = "") -> float:
     """A factor (0..1) from the words before a token, after it and around it (its line, or
     whether that line speaks of materials, when the caller tested it once for many tokens)."""
     if _FORM_AFTER.match(after):
-        return 0.0  # "W7206F1 Process Change Notice Form rev AA": the form's own number
+        return 0.0  # "X1234F1 Change Notice Form rev B": the form's own number
     if _DOCUMENT.search(before[-40:]):
-        return 0.0  # "Form QR-0708-03", "Doc. No. TEM001794", "Tel. +1 ..."
+        return 0.0  # "Form QF-0301-02", "Doc. No. DOC004512", "Tel. +1 ..."
     label = _IDENTIFIER_LABEL.search(before[-40:])
     if label and not _PART_WORD.search(label.group("what")):
-        return 0.0  # "Table No.: 1110-0001-08-A": an identifier, but not of a part
+        return 0.0  # "Table No.: 2201-0003-01-B": an identifier, but not of a part
     if around is True or (isinstance(around, str) and MATERIAL.search(around)):
         return 0.4
     return 1.0

@@ -50,7 +50,7 @@ MAX_MENTIONS = 5000
 _LABEL_START = re.compile(r"^\W*[A-Za-z][\w /()&'.-]{0,40}\s*[:|]")
 # A line that is one list item: a bullet, maybe, and one token.
 _ITEM = re.compile(r"(?:[-*•·◦▪>]|\d{1,2}[.)])?\s*\S+[,;.]?")
-# A family named as such: "the T510, T520 and T530 series", "Series: B41112".
+# A family named as such: "the T510, T520 and T530 series", "Series: EXB4100".
 _SERIES = re.compile(
     r"(?:\s*(?:,|/|&|and|or)\s*[A-Za-z0-9][\w-]*){0,4}\s*[,)]?\s+(?:series|famil(?:y|ies)|"
     r"product\s+lines?|platforms?)\b",
@@ -554,8 +554,8 @@ def _family(short: str, long: Mention) -> bool:
 
 def _demote_families(merged: dict[str, Mention]) -> None:
     """A prose-affected number that starts another affected part read elsewhere is its family
-    or base number ("select MCP1700 devices" above a list of MCP1700T-... parts): referenced.
-    Twins named side by side ("LM358D LM358DR") stay: they share a line."""
+    or base number ("select EXC1700 devices" above a list of EXC1700T-... parts): referenced.
+    Twins named side by side ("EXA358D EXA358DR") stay: they share a line."""
     affected = [m for m in merged.values() if m.role == AFFECTED]
     for mention in affected:
         if mention.how == "table":

@@ -1,7 +1,7 @@
 """The notice's dates: issue, last-time-buy (last order) and last-ship (last delivery).
 
 A date is named by the nearest label before it on its line, or by the line above when it stands
-alone ("Last Time Buy Date" / "04-Aug-2025"). Dates labelled effective, first shipment,
+alone ("Last Time Buy Date" / "12-Aug-2026"). Dates labelled effective, first shipment,
 samples or qualification are not these dates. A date may also be stated relative to another
 ("LTS three months after LTB", "last order 6 months from the date of this notice"): it is
 computed from that one. Numeric day/month order follows one policy per notice
