@@ -132,3 +132,22 @@ def test_segments_number_lines_per_place() -> None:
         ("attachment", 1),
         ("attachment", 2),
     ]
+
+
+def test_a_single_spaced_pdf_table_assigns_tokens_by_column_order() -> None:
+    # pypdf often joins cells with one space: the header's words give the column order, and a
+    # row missing a cell keeps its family apart from its replacement.
+    event = _pdf_event(
+        [
+            "PDN #: 26_0099",
+            "Model Product Family Replacement Part Pin To Pin Compatible",
+            "EXD7705BRZ EXD7705 EXD7715BRZ Yes",
+            "EXD7706BRZ-REEL EXD7716BRZ-REEL No",
+            "EXD7707BRZ EXD7707 None N/A",
+        ]
+    )
+    found = parts(event)
+    assert set(found) == {"EXD7705BRZ", "EXD7706BRZ-REEL", "EXD7707BRZ"}
+    assert found["EXD7705BRZ"].replacement_mpn == "EXD7715BRZ"
+    assert found["EXD7706BRZ-REEL"].replacement_mpn == "EXD7716BRZ-REEL"
+    assert found["EXD7707BRZ"].replacement_mpn == ""

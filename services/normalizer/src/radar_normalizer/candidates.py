@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from radar_normalizer import columns
 from radar_normalizer.document import Document, Place, RecordPart, Value
 from radar_normalizer.numbers import NoticeNumbers
-from radar_normalizer.plausibility import MATERIAL, context_penalty, shape, tokens
+from radar_normalizer.plausibility import MATERIAL, Token, context_penalty, shape, tokens
 from radar_normalizer.segment import Line, Segments, Table
 
 # Below this a token is not worth a mention at all.
@@ -79,13 +79,7 @@ def _in_row(table: Table, row: Line, numbers: NoticeNumbers) -> list[Candidate]:
             m for m in table.columns if m in (columns.PART, columns.REPLACEMENT, columns.GENERIC)
         ]
         if len(found) != len(slots):
-            # Fewer tokens than part-like columns: the first is the part, the last (when the
-            # header has one) the replacement.
-            slots = [columns.PART] + [columns.OTHER] * max(0, len(found) - 2)
-            if len(found) > 1:
-                slots.append(
-                    columns.REPLACEMENT if columns.REPLACEMENT in table.columns else columns.OTHER
-                )
+            slots = _slots(found, table)
         for token, meaning in zip(found, slots, strict=False):
             if meaning != columns.OTHER and not numbers.is_number(token.value):
                 score = shape(token.value)
@@ -117,6 +111,23 @@ def _in_row(table: Table, row: Line, numbers: NoticeNumbers) -> list[Candidate]:
                     )
                 )
     return out
+
+
+def _slots(found: list[Token], table: Table) -> list[str]:
+    """Columns for the tokens of a single-spaced row that lacks some: the first is the part, a
+    stem of it is its family, the next other one the replacement."""
+    slots = [columns.PART]
+    replaced = columns.REPLACEMENT not in table.columns
+    for token in found[1:]:
+        stem = token.value[:-1] if len(token.value) > 4 else token.value
+        if columns.GENERIC in table.columns and found[0].value.startswith(stem):
+            slots.append(columns.GENERIC)
+        elif not replaced:
+            slots.append(columns.REPLACEMENT)
+            replaced = True
+        else:
+            slots.append(columns.OTHER)
+    return slots
 
 
 def find_candidates(document: Document, segments: Segments, numbers: NoticeNumbers) -> Candidates:
