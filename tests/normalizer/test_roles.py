@@ -157,3 +157,26 @@ def test_for_x_use_y_pairs_old_and_new() -> None:
     found = parts(event)
     assert set(found) == {"EXH1140ELHLT-T", "EXH1142LUA-T"}
     assert found["EXH1142LUA-T"].replacement_mpn == "EXH1152LUA-T"
+
+
+def test_replacements_in_the_next_sentence_pair_with_the_parts_before() -> None:
+    event = mail(
+        "Please be advised that EXK5501 and EXK5502 will be obsoleted. Customers are advised "
+        "to migrate to EXK5601 and EXK5602 respectively.\nLast time buy: 2026-06-30\n",
+        subject="Obsolescence notice",
+    )
+    found = parts(event)
+    assert set(found) == {"EXK5501", "EXK5502"}
+    assert found["EXK5502"].replacement_mpn == "EXK5602"
+
+
+def test_parts_removed_from_a_revised_notice_are_retractions() -> None:
+    event = mail(
+        "The following part numbers have been removed from PCN EX-22-7:\nEXK7701A\nEXK7702A\n"
+        "All other parts remain affected:\nEXK7703A\n",
+        subject="PCN EX-22-7 Rev 1",
+    )
+    found = parts(event)
+    assert found["EXK7703A"].notice_kind == "change"
+    assert {found["EXK7701A"].notice_kind, found["EXK7702A"].notice_kind} == {"retraction"}
+    assert list(found["EXK7701A"].supersedes) == ["EX-22-7"]

@@ -392,6 +392,7 @@ def _read_paragraph(
     out: list[Mention] = []
     # The role a label ("Affected parts:", "Replacement devices:") gives the list below it.
     carried: tuple[str, Cue] | None = None
+    previous_affected: list[Mention] = []
     for start, end in _sentences(paragraph.text):
         text = paragraph.text[start:end]
         cues = find_cues(text)
@@ -429,7 +430,8 @@ def _read_paragraph(
             )
             mentions.append((mention, cue, at))
             out.append(mention)
-        _pair(cues, mentions)
+        _pair(cues, mentions, previous_affected)
+        previous_affected = [m for m, _, _ in mentions if m.role == AFFECTED] or previous_affected
         carried = _label_role(text, cues) or carried
     return out
 
@@ -442,7 +444,11 @@ def _label_role(text: str, cues: list[Cue]) -> tuple[str, Cue] | None:
     return (AFFECTED if cue.role == OBJECT else cue.role), cue
 
 
-def _pair(cues: list[Cue], mentions: list[tuple[Mention, Cue | None, int]]) -> None:
+def _pair(
+    cues: list[Cue],
+    mentions: list[tuple[Mention, Cue | None, int]],
+    previous: list[Mention] | None = None,
+) -> None:
     """Affected parts before a replacement cue get the replacements after it, in order.
 
     Linear in the sentence: mentions are grouped by cue once, and the parts named between two
@@ -470,6 +476,9 @@ def _pair(cues: list[Cue], mentions: list[tuple[Mention, Cue | None, int]]) -> N
             low = bisect.bisect_left(positions, start)
             high = bisect.bisect_left(positions, cue.start)
             olds = [m for m, _, _ in mentions[low:high] if m.role == AFFECTED]
+        if not olds and previous:
+            # "X and Y will be obsoleted. Migrate to Z and W respectively."
+            olds = previous
         start = cue.end
         if not news:
             continue
