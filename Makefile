@@ -55,6 +55,10 @@ fmt: venv ## Format and autofix
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
+.PHONY: eval
+eval: venv ## How well the normalizer reads both notice corpora (part/field P/R, role confusions)
+	$(PY) -m tests.normalizer.eval
+
 .PHONY: bench
 bench: venv ## Benchmarks: print tables, write bench/results/*.json
 	$(PY) bench/run_all.py

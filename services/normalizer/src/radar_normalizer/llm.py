@@ -43,6 +43,7 @@ from radar_normalizer.grounding import (
     part_candidates,
     written_in,
 )
+from radar_normalizer.review import DEFAULT_REVIEW_THRESHOLD
 from radar_normalizer.vocab import KIND_STATUS, canonical_manufacturer
 
 log = logging.getLogger(__name__)
@@ -59,7 +60,6 @@ KINDS = (
 )
 # A choice checked against the text: trusted like a labelled field, not like a table cell.
 LLM_CONFIDENCE = 0.85
-DEFAULT_REVIEW_THRESHOLD = 0.8
 MAX_PROMPT_CHARS = 20_000
 LOCATION = "llm:text"
 ONLY_THE_LLM = "no rule found an affected part; the parts were chosen by the LLM from the text"

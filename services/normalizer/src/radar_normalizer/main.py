@@ -14,6 +14,7 @@ from radar_common.worker_host import WorkerRuntime, host_worker
 from radar_normalizer.catalog import CatalogSnapshot
 from radar_normalizer.handler import normalizer_stage
 from radar_normalizer.llm import LlmExtractor
+from radar_normalizer.review import set_threshold
 from radar_normalizer.sandbox import ExtractionSandbox, SandboxLimits
 from radar_normalizer.settings import NormalizerSettings
 
@@ -36,6 +37,7 @@ async def build(runtime: WorkerRuntime) -> Stage[RawEvent, NormalizedNotice]:
     settings = runtime.settings
     if not isinstance(settings, NormalizerSettings):
         settings = NormalizerSettings()
+    set_threshold(settings.review_threshold)
     llm = None
     if settings.llm_model and settings.llm_base_url:
         client = httpx.AsyncClient()
