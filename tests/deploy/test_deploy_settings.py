@@ -21,6 +21,7 @@ from pydantic import SecretStr
 from pydantic_settings import BaseSettings
 
 from radar_common.bus import lag
+from radar_console.settings import ConsoleSettings
 from radar_inference.settings import InferenceSettings
 from radar_ingestion.settings import IngestionSettings
 from radar_normalizer.settings import NormalizerSettings
@@ -28,7 +29,15 @@ from radar_notifier.routing import RoutingTable
 from radar_notifier.settings import NotifierSettings
 from radar_watcher.settings import WatcherSettings
 
-from .rendering import CHART, SERVICES, env_of, render, render_with, variables_of
+from .rendering import (
+    CHART,
+    SERVICES,
+    WITHOUT_NATS,
+    env_of,
+    render,
+    render_with,
+    variables_of,
+)
 
 pytestmark = pytest.mark.usefixtures("helm_binary")
 
@@ -37,6 +46,7 @@ SETTINGS: dict[str, type[BaseSettings]] = {
     "normalizer": NormalizerSettings,
     "inference": InferenceSettings,
     "notifier": NotifierSettings,
+    "console": ConsoleSettings,
     "watcher": WatcherSettings,
 }
 
@@ -58,10 +68,11 @@ CHART_FIXED: dict[str, str] = {
 }
 
 
-# Settings read from the environment outside the settings classes, by every service.
+# Settings read from the environment outside the settings classes, by these services.
 OUTSIDE_SETTINGS: dict[str, str] = {
     "backlog_poll_seconds": "radar_common.bus.lag.poll_interval (ingestion and the workers)",
 }
+READ_OUTSIDE = ("ingestion", "normalizer", "inference", "notifier")
 
 # Credentials typed as plain str (or str | None); SecretStr fields are credentials too.
 CREDENTIALS = {"database_url", "api_keys", "webhook_secret", "mailgun_signing_key", "webhook_url"}
@@ -72,18 +83,24 @@ SPOT_CHECKS: dict[str, dict[str, object]] = {
     "normalizer": {"llm_model": "openai/gpt-4o-mini-extract", "catalog_match": True},
     "inference": {"ltb_safety": Decimal("0.15"), "llm_base_url": "http://llm-crew.internal/v1"},
     "notifier": {"smtp_to": "ops@example.com,buyers@example.com", "digest_hour_utc": 7},
+    "console": {
+        "console_task_list_limit": 100,
+        "oidc_roles": "radar-admins=admin,radar-engineers=engineer",
+    },
     "watcher": {"watcher_interval_seconds": 43200.0, "digikey_locale_site": "DE"},
 }
 
 
-# Services that never touch JetStream (so read none of its outside settings).
-WITHOUT_BUS = {"watcher"}
-
-
 def fields_of(service: str) -> list[str]:
-    """The settings a service reads: its settings class's fields, then the others."""
-    outside = () if service in WITHOUT_BUS else tuple(OUTSIDE_SETTINGS)
-    return [*SETTINGS[service].model_fields, *outside]
+    """The settings a service reads: its settings class's fields, then the others. A service
+    that never connects to NATS reads none of the NATS connection settings it inherits."""
+    outside = OUTSIDE_SETTINGS if service in READ_OUTSIDE else {}
+    own = [
+        f
+        for f in SETTINGS[service].model_fields
+        if not (service in WITHOUT_NATS and f.startswith("nats_"))
+    ]
+    return [*own, *outside]
 
 
 def env_name(field: str) -> str:
@@ -161,7 +178,7 @@ def test_secrets_come_from_the_secret_only(service: str) -> None:
     ]["containers"]
     env = env_of(container)
     assert secret_fields(SETTINGS[service]) >= {"database_url"}
-    for field in secret_fields(SETTINGS[service]):
+    for field in secret_fields(SETTINGS[service]) & set(fields_of(service)):
         assert "secretKeyRef" in env[env_name(field)], f"{service}: {field} is not a secret"
     for cm in render("all-options").of_kind("ConfigMap"):
         leaked = {env_name(f) for f in secret_fields(SETTINGS[service])} & set(cm.get("data", {}))
@@ -178,7 +195,8 @@ def test_services_accept_the_rendered_settings(
             monkeypatch.delenv(name)
     for name, value in variables("all-options", service).items():
         # A Secret's value is not in the manifests: any string stands in for it.
-        monkeypatch.setenv(name, value if value is not None else "from-the-secret")
+        # (Long enough for the console's session secret and sign-in token checks.)
+        monkeypatch.setenv(name, value if value is not None else "from-the-secret-" * 3)
     settings: Mapping[str, object] = SETTINGS[service]().model_dump()
     assert settings["service_name"] == service
     assert settings["http_host"] == "0.0.0.0"

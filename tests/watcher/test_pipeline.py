@@ -15,15 +15,18 @@ from typing import Any
 import httpx
 import pytest
 
-from radar_cli.commands.catalog import demo_catalog_dir, import_directory_sync
+from radar_cli.commands.catalog import demo_catalog_dir
 from radar_cli.commands.watch import DEMO_PART, demo_catalog_variant
 from radar_cli.infra import NatsServer
 from radar_cli.stack import PIPELINE, Stack
+from radar_common.catalog.directory import import_directory_sync
 from tests.support.receiver import Received, Receiver
 from tests.watcher.harness import query, wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 API_KEY = "watcher-e2e-key-0123456789"
+# The watcher's own key may only deliver (the ingest scope), as the chart and `radar dev` set it.
+WATCHER_KEY = "watcher-e2e-ingest-only-0123"
 PART = DEMO_PART  # MCP2515-I/SO: a CAN controller in the gateway and the PLC, no alternate
 RECORDS_MERGED = importlib.util.find_spec("radar_common.notices") is not None
 
@@ -59,9 +62,9 @@ def pipeline(
             database_url=database_url,
             log_dir=tmp_path / "logs",
             extra_env={
-                "RADAR_API_KEYS": API_KEY,
+                "RADAR_API_KEYS": f"{API_KEY}:ingest,read,admin;{WATCHER_KEY}:ingest",
                 "RADAR_WEBHOOK_URL": receiver.url("/hook"),
-                "RADAR_WATCHER_API_KEY": API_KEY,
+                "RADAR_WATCHER_API_KEY": WATCHER_KEY,
                 "RADAR_WATCHER_CATALOG_INTERVAL_SECONDS": "1",
                 "RADAR_WATCHER_LEASE_SECONDS": "5",
             },

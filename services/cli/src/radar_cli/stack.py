@@ -1,4 +1,4 @@
-"""The four services as child processes: start, wait until ready, stop, kill, restart.
+"""The services as child processes: start, wait until ready, stop, kill, restart.
 
 ``radar dev`` and the end-to-end and fault-injection tests use this same code, so what the
 tests prove is what a developer runs.
@@ -24,10 +24,14 @@ SERVICES: tuple[tuple[str, str], ...] = (
     ("normalizer", "radar_normalizer"),
     ("inference", "radar_inference"),
     ("notifier", "radar_notifier"),
+)
+# What `start()` runs unless told otherwise: the four pipeline stages.
+PIPELINE = tuple(name for name, _ in SERVICES)
+# Started only when named (`radar dev` does): not part of the pipeline the tests drive.
+OPTIONAL_SERVICES: tuple[tuple[str, str], ...] = (
+    ("console", "radar_console"),
     ("watcher", "radar_watcher"),
 )
-# What `start()` runs unless told otherwise: the four pipeline stages (the watcher is opt-in).
-PIPELINE = ("ingestion", "normalizer", "inference", "notifier")
 
 
 @dataclass
@@ -119,7 +123,7 @@ class Stack:
 
     def start(self, names: tuple[str, ...] | None = None, *, timeout: float = 60.0) -> None:
         wanted = names or PIPELINE
-        for name, module in SERVICES:
+        for name, module in (*SERVICES, *OPTIONAL_SERVICES):
             if name not in wanted:
                 continue
             port = self.port_of(name)
@@ -157,7 +161,7 @@ class Stack:
         self.wait_ready((name,), timeout=timeout)
 
     def stop_all(self) -> None:
-        for name, _ in reversed(SERVICES):
+        for name, _ in reversed((*SERVICES, *OPTIONAL_SERVICES)):
             if name in self.services:
                 with contextlib.suppress(Exception):
                     self.services[name].stop()
@@ -167,8 +171,3 @@ class Stack:
 
     def __exit__(self, *exc: object) -> None:
         self.stop_all()
-
-
-def kill_group(proc: subprocess.Popen[bytes]) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(proc.pid, signal.SIGKILL)

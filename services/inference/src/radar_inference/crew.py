@@ -6,7 +6,8 @@ options that exist). Every call has a timeout, attempts are retried with backoff
 overall deadline, and on final failure the deterministic narrative stands with
 ``engine="rules-fallback"``: an alert never waits on an LLM.
 
-``crewai`` takes seconds to import and is only imported when a model is configured.
+``crewai`` comes with the ``radar-inference[crew]`` extra (about 800 MB, so not in the default
+install); it takes seconds to import and is only imported when a model is configured.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from google.protobuf.json_format import MessageToDict
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from radar_common.contracts import Assessment, NormalizedNotice
-from radar_inference.settings import InferenceSettings
+from radar_inference.settings import CREW_MISSING, InferenceSettings
 
 log = logging.getLogger(__name__)
 ENGINE_CREW = "crew"
@@ -56,15 +57,26 @@ class CrewError(RuntimeError):
     """The crew's answer is missing or does not satisfy the schema."""
 
 
+class CrewUnavailable(RuntimeError):
+    """crewai is not installed (the ``radar-inference[crew]`` extra)."""
+
+
 def load_crewai() -> Any:
-    """Import crewai once, offline (environment set before the import)."""
+    """Import crewai once, offline (environment set before the import).
+
+    Raises:
+        CrewUnavailable: the ``crew`` extra is not installed.
+    """
     with _import_lock:
         for key, value in _OFFLINE_ENV.items():
             os.environ.setdefault(key, value)
         # crewai's import chain emits import-time warnings of its own: not ours to fail on.
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            import crewai
+            try:
+                import crewai
+            except ImportError as exc:
+                raise CrewUnavailable(CREW_MISSING) from exc
 
         return crewai
 

@@ -56,7 +56,7 @@ def notice_window(notice: NormalizedNotice, today: date | None = None) -> Window
 async def match_notice(pool: asyncpg.Pool, notice: NormalizedNotice) -> PartMatch:
     """Find the notice's part in the catalog (orderable number, then base number)."""
     async with pool.acquire() as conn:
-        return await match_part(conn, notice.mpn, notice.base_mpn)
+        return await match_part(conn, notice.mpn, notice.base_mpn, notice.manufacturer)
 
 
 async def assess_notice(

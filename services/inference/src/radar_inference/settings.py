@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import importlib.util
 from decimal import Decimal
+from typing import Self
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 
 from radar_common.settings import WorkerSettings
+
+CREW_MISSING = (
+    "RADAR_LLM_MODEL is set but crewai is not installed: install radar-inference[crew] (the "
+    "image built with --build-arg EXTRAS=crew, tagged <tag>-crew) or unset RADAR_LLM_MODEL"
+)
 
 
 class InferenceSettings(WorkerSettings):
@@ -46,3 +53,10 @@ class InferenceSettings(WorkerSettings):
     llm_call_timeout_seconds: float = Field(default=8.0, gt=0)  # one completion
     llm_retries: int = Field(default=2, ge=0)
     llm_retry_base_seconds: float = Field(default=0.5, ge=0)
+
+    @model_validator(mode="after")
+    def _crew_installed(self) -> Self:
+        # Refuse at start rather than fall back to the rules on every notice.
+        if self.llm_model and importlib.util.find_spec("crewai") is None:
+            raise ValueError(CREW_MISSING)
+        return self

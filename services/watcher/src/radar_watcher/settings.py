@@ -18,7 +18,7 @@ REMOTE_SOURCES = ("nexar", "siliconexpert", "digikey", "mouser")
 
 class WatcherSettings(RadarSettings):
     service_name: str = "watcher"
-    http_port: int = 8084
+    http_port: int = 8085  # the ops port; the console has 8084
 
     # Remote sources to poll, comma-separated: nexar, siliconexpert, digikey, mouser.
     watcher_sources: str = ""

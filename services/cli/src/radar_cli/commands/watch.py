@@ -32,8 +32,9 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from radar_cli.commands.catalog import demo_catalog_dir, import_directory_sync
+from radar_cli.commands.catalog import demo_catalog_dir
 from radar_cli.devenv import setting
+from radar_common.catalog.directory import import_directory_sync
 from radar_common.service import run_main
 from radar_watcher import records
 from radar_watcher.catalog import CATALOG_SOURCE

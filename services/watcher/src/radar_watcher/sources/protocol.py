@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
-from radar_common.catalog import normalize_mpn
+from radar_common.partnumbers import normalize_mpn
 from radar_watcher.catalog import CatalogPart
 from radar_watcher.lifecycle import UNKNOWN, status_from
 from radar_watcher.makers import same_manufacturer
