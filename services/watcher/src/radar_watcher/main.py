@@ -1,8 +1,9 @@
 """Entry point: ``python -m radar_watcher``.
 
 Opens PostgreSQL (running migrations), the sources' HTTP clients and the ingestion client,
-serves ``/healthz``, ``/readyz`` and ``/metrics`` on ``RADAR_HTTP_PORT``, then watches until
-SIGTERM (releasing the lease, so a standby takes over at once).
+serves ``/healthz``, ``/readyz`` and ``/metrics`` on ``RADAR_HTTP_PORT`` (``/metrics`` alone on
+``RADAR_METRICS_PORT`` when that is set), then watches until SIGTERM (releasing the lease, so a
+standby takes over at once).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import httpx
 
 from radar_common.db import connect_pool, migrate
 from radar_common.logs import configure_logging
-from radar_common.service import ops_app, run_main, serve_http
+from radar_common.service import run_main, serve_ops
 from radar_common.telemetry import configure_tracing, shutdown_tracing
 from radar_watcher.courier import Courier
 from radar_watcher.settings import WatcherSettings
@@ -43,8 +44,7 @@ async def serve(settings: WatcherSettings, stop: asyncio.Event) -> None:
         async def db_ok() -> bool:
             return bool(await pool.fetchval("SELECT 1") == 1)
 
-        ops = ops_app(name, {"postgres": db_ok})
-        http = asyncio.create_task(serve_http(ops, settings.http_host, settings.http_port, stop))
+        http = asyncio.create_task(serve_ops(name, {"postgres": db_ok}, settings, stop))
         log.info("watching %s", ", ".join(e.source.name for e in sources))
         try:
             await watcher.run(stop)
