@@ -44,6 +44,9 @@ def test_vocabulary_and_the_most_severe_status() -> None:
     assert worst(["active", "unknown", "eol", "nrnd"]) == "eol"
     assert worst(["unknown"]) == "unknown"
     assert canonical_manufacturer("Texas Instruments Inc.") == "Texas Instruments"
+    # The project's alias table (radar_common.manufacturers): acquired brands, every service.
+    assert canonical_manufacturer("Burr-Brown") == "Texas Instruments"
+    assert same_manufacturer("Zetex", "Diodes Incorporated")
     assert same_manufacturer("ON Semiconductor", "onsemi")
     assert same_manufacturer("Nexperia USA Inc.", "Nexperia")
     assert not same_manufacturer("Nexperia", "onsemi")

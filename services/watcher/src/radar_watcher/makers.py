@@ -1,8 +1,7 @@
 """Manufacturer names in one spelling: a provider's "TI" is the catalog's "Texas Instruments".
 
-The project's alias table is ``radar_common.manufacturers`` (issue 13). Until it is merged this
-module keeps a minimal table behind :func:`canonical_manufacturer`; switching is one line: the
-body of that function becomes a call to ``radar_common.manufacturers.canonical_manufacturer``.
+The alias table is the project's one, ``radar_common.manufacturers`` (``manufacturers.csv``);
+this module only adds the comparison a provider's record needs against a catalog part.
 """
 
 from __future__ import annotations
@@ -10,36 +9,8 @@ from __future__ import annotations
 import functools
 import re
 
-_ALIASES = {
-    "ti": "Texas Instruments",
-    "texas instruments": "Texas Instruments",
-    "national semiconductor": "Texas Instruments",
-    "adi": "Analog Devices",
-    "analog devices": "Analog Devices",
-    "linear technology": "Analog Devices",
-    "maxim integrated": "Analog Devices",
-    "st": "STMicroelectronics",
-    "stmicroelectronics": "STMicroelectronics",
-    "stmicro": "STMicroelectronics",
-    "nxp": "NXP Semiconductors",
-    "nxp semiconductors": "NXP Semiconductors",
-    "freescale": "NXP Semiconductors",
-    "microchip": "Microchip Technology",
-    "microchip technology": "Microchip Technology",
-    "atmel": "Microchip Technology",
-    "infineon": "Infineon Technologies",
-    "infineon technologies": "Infineon Technologies",
-    "cypress": "Infineon Technologies",
-    "international rectifier": "Infineon Technologies",
-    "onsemi": "onsemi",
-    "on semiconductor": "onsemi",
-    "fairchild": "onsemi",
-    "nexperia": "Nexperia",
-    "renesas": "Renesas Electronics",
-    "renesas electronics": "Renesas Electronics",
-    "vishay": "Vishay",
-    "murata": "Murata",
-}
+from radar_common import manufacturers
+
 _LEGAL_SUFFIX = re.compile(r"\b(inc|incorporated|corp|corporation|co|ltd|llc|gmbh|ag|nv|bv|plc)\b")
 
 
@@ -53,7 +24,7 @@ def _key(name: str) -> str:
 @functools.lru_cache(maxsize=4096)
 def canonical_manufacturer(name: str) -> str:
     """The canonical spelling of ``name``; an unknown name is returned tidied, never dropped."""
-    return _ALIASES.get(_key(name), re.sub(r"\s+", " ", name).strip())
+    return manufacturers.canonical_manufacturer(name)
 
 
 def same_manufacturer(a: str, b: str) -> bool:
