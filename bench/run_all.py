@@ -23,6 +23,7 @@ BENCHMARKS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("bus_bench.py", ()),
     ("pipeline_bench.py", ()),
     ("scaling_bench.py", ()),
+    ("watcher_bench.py", ()),
 )
 
 

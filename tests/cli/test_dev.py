@@ -1,4 +1,4 @@
-"""`radar dev` (what `make run` starts): embedded infra, four services, demo alerts."""
+"""`radar dev` (what `make run` starts): embedded infra, the services, demo alerts."""
 
 from __future__ import annotations
 
@@ -28,16 +28,18 @@ def test_radar_dev_shows_demo_alerts_and_stops_cleanly(tmp_path: Path) -> None:
             [str(radar), "dev"], cwd=tmp_path, env=env, stdout=sink, stderr=subprocess.STDOUT
         )
         try:
-            deadline = time.monotonic() + 90
+            deadline = time.monotonic() + 150
             while time.monotonic() < deadline:
                 text = out.read_text(errors="replace")
-                if text.count("→ SUCCESS") + text.count("→ FAILED") >= 3:
+                if text.count("→ SUCCESS") + text.count("→ FAILED") >= 4:
                     break
                 assert proc.poll() is None, text
                 time.sleep(0.5)
             text = out.read_text(errors="replace")
-            assert text.count("alert ─") >= 3, text
-            assert text.count("→ SUCCESS") == 3, text
+            assert text.count("alert ─") >= 4, text
+            # Three demo notices, then the watcher's change from a catalog import.
+            assert text.count("→ SUCCESS") == 4, text
+            assert "watcher sent the MCP2515-I/SO change" in text, text
             dev_env = read_dev_env(tmp_path / "state" / "dev.env")
             assert dev_env["RADAR_API_URL"].startswith("http://127.0.0.1:")
             assert dev_env["RADAR_API_KEY"].startswith("dev-")

@@ -40,9 +40,13 @@ VALUES_SETS: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]]
     ),
 }
 WORKERS = ("normalizer", "inference", "notifier")
-SERVICES = ("ingestion", *WORKERS, "console")
+# One replica works under a lease, the others stand by: a fixed replica count, never scaled.
+SINGLETONS = ("watcher",)
+SERVICES = ("ingestion", *WORKERS, "console", *SINGLETONS)
 # Services that take requests and scale on CPU (the console runs fixed replicas).
 AUTOSCALED = ("ingestion", *WORKERS)
+# Services that never connect to NATS (no NATS egress, credentials or files).
+WITHOUT_NATS = SINGLETONS
 
 
 def tool(name: str) -> str | None:

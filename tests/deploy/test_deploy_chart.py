@@ -18,7 +18,9 @@ from .rendering import (
     ROOT,
     SCHEMAS,
     SERVICES,
+    SINGLETONS,
     VALUES_SETS,
+    WITHOUT_NATS,
     WORKERS,
     HelmError,
     Rendered,
@@ -92,6 +94,9 @@ def test_keda_renders_a_scaledobject_per_worker_and_no_replicas() -> None:
         for service in AUTOSCALED:  # the console runs a fixed number of replicas
             deploy = rendered.get("Deployment", f"radar-{service}")
             assert "replicas" not in deploy["spec"], f"{name}: {deploy['metadata']['name']}"
+        for service in SINGLETONS:
+            deploy = rendered.get("Deployment", f"radar-{service}")
+            assert deploy["spec"]["replicas"] >= 1, "a singleton keeps a standby"
 
 
 @pytest.mark.parametrize("name", ["default", "keda-absent"])
@@ -328,9 +333,12 @@ def test_network_policies_let_keda_reach_nats_monitoring() -> None:
     for service in SERVICES:
         policy = rendered.get("NetworkPolicy", f"radar-{service}")
         egress_ports = {p["port"] for r in policy["spec"]["egress"] for p in r["ports"]}
-        assert {53, 4222, 5432} <= egress_ports, service
-        # LLM, chat and webhook endpoints, the console's identity provider.
-        assert (443 in egress_ports) == (service in {"inference", "notifier", "console"}), service
+        # The watcher talks to PostgreSQL, ingestion and the providers, never to NATS.
+        assert {53, 5432} <= egress_ports, service
+        assert (4222 in egress_ports) == (service not in WITHOUT_NATS), service
+        # LLM, chat and webhook endpoints, the console's identity provider, lifecycle APIs.
+        external = {"inference", "notifier", "console", "watcher"}
+        assert (443 in egress_ports) == (service in external), service
 
 
 def test_monitoring_objects_are_gated_on_their_crds() -> None:

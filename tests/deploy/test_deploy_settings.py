@@ -27,8 +27,17 @@ from radar_ingestion.settings import IngestionSettings
 from radar_normalizer.settings import NormalizerSettings
 from radar_notifier.routing import RoutingTable
 from radar_notifier.settings import NotifierSettings
+from radar_watcher.settings import WatcherSettings
 
-from .rendering import CHART, SERVICES, env_of, render, render_with, variables_of
+from .rendering import (
+    CHART,
+    SERVICES,
+    WITHOUT_NATS,
+    env_of,
+    render,
+    render_with,
+    variables_of,
+)
 
 pytestmark = pytest.mark.usefixtures("helm_binary")
 
@@ -38,6 +47,7 @@ SETTINGS: dict[str, type[BaseSettings]] = {
     "inference": InferenceSettings,
     "notifier": NotifierSettings,
     "console": ConsoleSettings,
+    "watcher": WatcherSettings,
 }
 
 # Settings the chart deliberately does not expose, and why.
@@ -77,13 +87,20 @@ SPOT_CHECKS: dict[str, dict[str, object]] = {
         "console_task_list_limit": 100,
         "oidc_roles": "radar-admins=admin,radar-engineers=engineer",
     },
+    "watcher": {"watcher_interval_seconds": 43200.0, "digikey_locale_site": "DE"},
 }
 
 
 def fields_of(service: str) -> list[str]:
-    """The settings a service reads: its settings class's fields, then the others."""
+    """The settings a service reads: its settings class's fields, then the others. A service
+    that never connects to NATS reads none of the NATS connection settings it inherits."""
     outside = OUTSIDE_SETTINGS if service in READ_OUTSIDE else {}
-    return [*SETTINGS[service].model_fields, *outside]
+    own = [
+        f
+        for f in SETTINGS[service].model_fields
+        if not (service in WITHOUT_NATS and f.startswith("nats_"))
+    ]
+    return [*own, *outside]
 
 
 def env_name(field: str) -> str:
@@ -161,7 +178,7 @@ def test_secrets_come_from_the_secret_only(service: str) -> None:
     ]["containers"]
     env = env_of(container)
     assert secret_fields(SETTINGS[service]) >= {"database_url"}
-    for field in secret_fields(SETTINGS[service]):
+    for field in secret_fields(SETTINGS[service]) & set(fields_of(service)):
         assert "secretKeyRef" in env[env_name(field)], f"{service}: {field} is not a secret"
     for cm in render("all-options").of_kind("ConfigMap"):
         leaked = {env_name(f) for f in secret_fields(SETTINGS[service])} & set(cm.get("data", {}))

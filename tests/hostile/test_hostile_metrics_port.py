@@ -17,7 +17,7 @@ from radar_cli.stack import Stack
 pytestmark = pytest.mark.integration
 
 
-@pytest.mark.parametrize("service", ["ingestion", "normalizer"])
+@pytest.mark.parametrize("service", ["ingestion", "normalizer", "watcher"])
 def test_metrics_are_served_on_their_own_port(
     service: str, nats_server: NatsServer, database_url: str, tmp_path: Path
 ) -> None:

@@ -88,13 +88,16 @@ app.kubernetes.io/part-of: radar
 {{- end -}}
 
 {{/* The services and what sets them apart. llmExtra: with an LLM model configured, the service
-     runs the image built with that extra (inference: crewai, radar-inference:<tag>-crew). */}}
+     runs the image built with that extra (inference: crewai, radar-inference:<tag>-crew).
+     singleton: one replica works under a lease (never autoscaled). nats: false for a service
+     that never connects to NATS (no NATS credentials, files or egress). */}}
 {{- define "radar.services" -}}
 ingestion: {module: radar_ingestion, worker: false}
 normalizer: {module: radar_normalizer, worker: true, stream: EVENTS, consumer: normalizer}
 inference: {module: radar_inference, worker: true, stream: NOTICES, consumer: inference, llmExtra: crew}
 notifier: {module: radar_notifier, worker: true, stream: ASSESSMENTS, consumer: notifier}
 console: {module: radar_console, worker: false}
+watcher: {module: radar_watcher, worker: false, singleton: true, nats: false}
 {{- end -}}
 
 {{/* Secret variables each service receives (least privilege); true = required. */}}
@@ -104,6 +107,7 @@ normalizer: {RADAR_DATABASE_URL: true}
 inference: {RADAR_DATABASE_URL: true, RADAR_LLM_API_KEY: false}
 notifier: {RADAR_DATABASE_URL: true, RADAR_SLACK_WEBHOOK_URL: false, RADAR_TEAMS_WEBHOOK_URL: false, RADAR_WEBHOOK_URL: false, RADAR_WEBHOOK_SIGNING_SECRET: false, RADAR_SMTP_URL: false}
 console: {RADAR_DATABASE_URL: true, RADAR_CONSOLE_SESSION_SECRET: false, RADAR_OIDC_CLIENT_SECRET: false, RADAR_CONSOLE_DEV_TOKEN: false}
+watcher: {RADAR_DATABASE_URL: true, RADAR_WATCHER_API_KEY: false, RADAR_NEXAR_CLIENT_SECRET: false, RADAR_SILICONEXPERT_API_KEY: false, RADAR_DIGIKEY_CLIENT_SECRET: false, RADAR_MOUSER_API_KEY: false}
 bootstrap: {RADAR_DATABASE_URL: true}
 {{- end -}}
 
@@ -113,9 +117,12 @@ bootstrap: {RADAR_DATABASE_URL: true}
 {{- $vars := index (include "radar.secretEnv" . | fromYaml) .service -}}
 {{- $llm := (index $root.Values .service | default dict).llm | default dict -}}
 {{- if and (eq .service "normalizer") $llm.enabled }}{{ $_ := set $vars "RADAR_LLM_API_KEY" false }}{{ end -}}
-{{- /* Every process talks to NATS: its credentials, and its URL when that is a secret. */}}
+{{- /* Every process that talks to NATS: its credentials, and its URL when that is a secret. */}}
+{{- $meta := index (include "radar.services" $root | fromYaml) .service | default dict -}}
+{{- if dig "nats" true $meta }}
 {{- range $var := list "RADAR_NATS_USER" "RADAR_NATS_PASSWORD" "RADAR_NATS_TOKEN" }}{{ $_ := set $vars $var false }}{{ end -}}
 {{- if $root.Values.nats.urlFromSecret }}{{ $_ := set $vars "RADAR_NATS_URL" true }}{{ end -}}
+{{- end }}
 {{- range $var := keys $vars | sortAlpha }}
 {{- $required := index $vars $var }}
 {{- $ref := index $root.Values.secrets.refs $var | default dict }}
@@ -226,6 +233,10 @@ RADAR_LLM_MODEL: {{ . | quote }}
 {{- with $v.llm.baseUrl | default $root.Values.config.llm.baseUrl }}
 RADAR_LLM_BASE_URL: {{ . | quote }}
 {{- end }}
+{{- end }}
+{{- if and (eq .service "watcher") (not ($v.settings | default dict).ingestUrl) }}
+{{- /* Changes go to ingestion inside the cluster, whatever public URL callers use. */}}
+RADAR_INGEST_URL: {{ printf "http://%s-ingestion.%s.svc:%v" (include "radar.fullname" $root) $root.Release.Namespace $root.Values.ingestion.service.port | quote }}
 {{- end }}
 {{- if eq .service "notifier" }}
 {{- if include "radar.routesSource" $root | fromYaml }}

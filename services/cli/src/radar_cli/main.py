@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from radar_cli.commands import catalog, dev, dlq, status, task
+from radar_cli.commands import catalog, dev, dlq, status, task, watch
 
 app = typer.Typer(
     name="radar",
@@ -24,3 +24,4 @@ app.command("import")(catalog.import_dir)
 app.add_typer(dlq.app, name="dlq")
 app.command("status")(status.status)
 app.add_typer(task.app, name="task")
+app.command("watch")(watch.watch)

@@ -25,8 +25,13 @@ SERVICES: tuple[tuple[str, str], ...] = (
     ("inference", "radar_inference"),
     ("notifier", "radar_notifier"),
 )
+# What `start()` runs unless told otherwise: the four pipeline stages.
+PIPELINE = tuple(name for name, _ in SERVICES)
 # Started only when named (`radar dev` does): not part of the pipeline the tests drive.
-OPTIONAL_SERVICES: tuple[tuple[str, str], ...] = (("console", "radar_console"),)
+OPTIONAL_SERVICES: tuple[tuple[str, str], ...] = (
+    ("console", "radar_console"),
+    ("watcher", "radar_watcher"),
+)
 
 
 @dataclass
@@ -117,7 +122,7 @@ class Stack:
         return f"http://127.0.0.1:{self.port_of('ingestion')}"
 
     def start(self, names: tuple[str, ...] | None = None, *, timeout: float = 60.0) -> None:
-        wanted = names or tuple(n for n, _ in SERVICES)
+        wanted = names or PIPELINE
         for name, module in (*SERVICES, *OPTIONAL_SERVICES):
             if name not in wanted:
                 continue

@@ -141,6 +141,31 @@ async def serve_http(
         raise RuntimeError(f"HTTP server on {host}:{port} stopped unexpectedly")
 
 
+async def serve_ops(
+    name: str, checks: Mapping[str, ReadinessCheck], settings: RadarSettings, stop: asyncio.Event
+) -> None:
+    """A worker's ops endpoints until ``stop`` is set: /healthz, /readyz and /metrics on
+    RADAR_HTTP_PORT, or /metrics alone on RADAR_METRICS_PORT when that is set."""
+    limits = header_limits(settings)
+    apart = bool(settings.metrics_port)
+    servers = [
+        serve_http(
+            ops_app(name, checks, with_metrics=not apart),
+            settings.http_host,
+            settings.http_port,
+            stop,
+            limits=limits,
+        )
+    ]
+    if apart:
+        servers.append(
+            serve_http(
+                metrics_app(), settings.http_host, settings.metrics_port, stop, limits=limits
+            )
+        )
+    await asyncio.gather(*servers)
+
+
 class _ApiServer(uvicorn.Server):
     """uvicorn serving the API, and /metrics on its own port beside it when configured."""
 

@@ -24,13 +24,7 @@ from radar_common.bus.topology import Topology
 from radar_common.bus.worker import Stage, Worker
 from radar_common.db import connect_pool, migrate
 from radar_common.logs import configure_logging
-from radar_common.service import (
-    ReadinessCheck,
-    header_limits,
-    metrics_app,
-    ops_app,
-    serve_http,
-)
+from radar_common.service import ReadinessCheck, serve_ops
 from radar_common.settings import RadarSettings, WorkerSettings
 from radar_common.tasks import TaskStore
 from radar_common.telemetry import configure_tracing, shutdown_tracing
@@ -126,24 +120,7 @@ async def host_worker(
 
         checks["consumer"] = consuming
         checks.update(extra_checks or {})
-        limits = header_limits(settings)
-        apart = bool(settings.metrics_port)
-        servers = [
-            serve_http(
-                ops_app(name, checks, with_metrics=not apart),
-                settings.http_host,
-                settings.http_port,
-                stop,
-                limits=limits,
-            )
-        ]
-        if apart:
-            servers.append(
-                serve_http(
-                    metrics_app(), settings.http_host, settings.metrics_port, stop, limits=limits
-                )
-            )
-        http = asyncio.gather(*servers)
+        http = asyncio.create_task(serve_ops(name, checks, settings, stop))
         try:
             async with backlog_gauges(bus.js, bus.topology):
                 await worker.run(stop)

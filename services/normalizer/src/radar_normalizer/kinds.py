@@ -19,7 +19,7 @@ from radar_normalizer.document import Document
 from radar_normalizer.facts import Fact, Facts
 from radar_normalizer.segment import Segments
 from radar_normalizer.sources import snippet
-from radar_normalizer.vocab import lifecycle_status, notice_kind
+from radar_normalizer.vocab import KIND_STATUS, lifecycle_status, notice_kind
 
 _NOT_DISCONTINUED = re.compile(
     r"\bnot\s+(?:be(?:ing)?\s+|been\s+)?(?:discontinued|obsoleted|end[- ]of[- ]lifed?)\b|"
@@ -72,7 +72,10 @@ def read_kind(document: Document, segments: Segments, facts: Facts) -> None:
     for record in document.records:
         kind_of = record.fields.get("notice_type")
         status = record.fields.get("lifecycle_status")
-        kind = notice_kind(kind_of.text)[0] if kind_of is not None else ""
+        if kind_of is not None and kind_of.text in KIND_STATUS:
+            kind = kind_of.text  # already one of the internal kinds (the watcher's events)
+        else:
+            kind = notice_kind(kind_of.text)[0] if kind_of is not None else ""
         if (
             not kind
             and kind_of is not None

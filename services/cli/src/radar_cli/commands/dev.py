@@ -1,10 +1,11 @@
 """``radar dev``: the whole pipeline on one machine, no cluster.
 
 Starts an embedded nats-server (JetStream, monitoring) and PostgreSQL under ``.radar/`` unless
-``RADAR_NATS_URL`` / ``RADAR_DATABASE_URL`` point elsewhere, starts the four services, loads the
-demo catalog, replays demo notices and prints the alerts as they arrive. Ctrl-C stops it all.
-The API listens on ``--port`` (or ``RADAR_HTTP_PORT``), else 8080 or a free port; every other
-service gets a port of its own.
+``RADAR_NATS_URL`` / ``RADAR_DATABASE_URL`` point elsewhere, starts the four services, the
+console and the watcher, loads the demo catalog, replays demo notices, re-imports the catalog
+with one part end-of-life (which the watcher turns into an alert) and prints the alerts as they
+arrive. Ctrl-C stops it all. The API listens on ``--port`` (or ``RADAR_HTTP_PORT``), else 8080
+or a free port; every other service gets a port of its own.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from rich.panel import Panel
 from rich.table import Table
 
 from radar_cli.commands.catalog import demo_catalog_dir
+from radar_cli.commands.watch import demo_status_change
 from radar_cli.devenv import STATE_DIR, write_dev_env
 from radar_cli.inbox import AlertInbox
 from radar_cli.infra import NatsServer, PostgresServer, free_port
@@ -42,6 +44,7 @@ PREFERRED_PORTS = {
     "inference": 8082,
     "notifier": 8083,
     "console": 8084,
+    "watcher": 8085,
 }
 SEVERITY_STYLE = {
     "critical": "bold white on red",
@@ -243,7 +246,7 @@ def dev(
         for key, value in os.environ.items():
             if key.startswith("RADAR_") and key not in PER_SERVICE:
                 extra_env.setdefault(key, value)
-        extra_env["RADAR_API_KEYS"] = api_key
+        extra_env["RADAR_API_KEYS"] = _with_watcher_key(extra_env, api_key)
         sign_in_url = _console_settings(extra_env, console_url)
 
         if demo:
@@ -256,9 +259,9 @@ def dev(
             ports=ports,
         )
         cleanup.callback(stack.stop_all)
-        console.print("starting ingestion, normalizer, inference, notifier, console …")
+        console.print("starting ingestion, normalizer, inference, notifier, console, watcher …")
         stack.start(timeout=120)
-        stack.start(("console",), timeout=60)
+        stack.start(("console", "watcher"), timeout=60)
         write_dev_env(
             {
                 "RADAR_API_URL": api_url,
@@ -290,6 +293,10 @@ def dev(
         if demo:
             for task_id in _replay_demo(api_url, api_key):
                 _report_task(api_url, api_key, task_id)
+            # A status change with no notice at all: found by the watcher in the next import.
+            watched = demo_status_change(database_url, state_dir)
+            if watched:
+                _report_task(api_url, api_key, watched)
         console.print("[dim]Ctrl-C to stop.[/]")
         while not stop.is_set():
             for name, svc in stack.services.items():
@@ -299,6 +306,19 @@ def dev(
             stop.wait(1.0)
         console.print("stopping …")
     console.print("[green]stopped[/]")
+
+
+def _with_watcher_key(env: dict[str, str], api_key: str) -> str:
+    """``RADAR_API_KEYS`` for the stack: the developer's key (every scope) and the watcher's.
+
+    The watcher posts the changes it finds with a key of its own that may only deliver (the
+    ``ingest`` scope), new for every ``radar dev`` unless ``RADAR_WATCHER_API_KEY`` was
+    exported. It reads catalog imports (its offline source) every 2 s.
+    """
+    watcher_key = env.setdefault("RADAR_WATCHER_API_KEY", "watcher-" + secrets.token_urlsafe(18))
+    env.setdefault("RADAR_WATCHER_CATALOG_INTERVAL_SECONDS", "2")
+    env.setdefault("RADAR_WATCHER_LEASE_SECONDS", "6")
+    return api_key if watcher_key == api_key else f"{api_key};{watcher_key}:ingest"
 
 
 def _console_settings(env: dict[str, str], console_url: str) -> str:

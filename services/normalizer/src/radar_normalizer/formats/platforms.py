@@ -78,6 +78,12 @@ KEYS: dict[str, tuple[str, ...]] = {
         "partlifecyclestatus",
         "yeol_status",
     ),
+    # The status before a lifecycle change (the watcher's component alerts carry it).
+    "previous_lifecycle_status": (
+        "previouslifecyclestatus",
+        "previousstatus",
+        "oldlifecyclestatus",
+    ),
     "issue_date": (
         "notificationdate",
         "issuedate",

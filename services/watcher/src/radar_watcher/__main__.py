@@ -1,0 +1,3 @@
+from radar_watcher.main import main
+
+main()
