@@ -49,6 +49,11 @@ class Topology:
     def notifications(self) -> str:
         return f"{self.subject_prefix}.notifications.result"
 
+    @property
+    def notice_work(self) -> str:
+        """Re-assessments, reminders and closures of notice records (``NoticeWork``)."""
+        return f"{self.subject_prefix}.work.notices"
+
     def dead_letter(self, stage: str) -> str:
         return f"{self.subject_prefix}.dlq.{stage}"
 
@@ -80,6 +85,14 @@ class Topology:
         )
 
     @property
+    def work_stream(self) -> StreamSpec:
+        return StreamSpec(
+            f"{self.stream_prefix}_WORK",
+            (self.notice_work,),
+            "Work on notice records: re-assessments, reminders, closures",
+        )
+
+    @property
     def dlq_stream(self) -> StreamSpec:
         return StreamSpec(
             f"{self.stream_prefix}_DLQ",
@@ -95,6 +108,7 @@ class Topology:
             self.notices_stream,
             self.assessments_stream,
             self.notifications_stream,
+            self.work_stream,
             self.dlq_stream,
         )
 
@@ -110,6 +124,12 @@ class Topology:
     @property
     def notifier_consumer(self) -> ConsumerSpec:
         return ConsumerSpec(self.assessments_stream.name, "notifier", self.assessments)
+
+    @property
+    def notice_work_consumer(self) -> ConsumerSpec:
+        """The inference service's second consumer. Not in :attr:`consumers`: it is not what
+        KEDA scales a deployment on (the inference deployment scales on its notices)."""
+        return ConsumerSpec(self.work_stream.name, "inference-work", self.notice_work)
 
     @property
     def consumers(self) -> tuple[ConsumerSpec, ...]:
