@@ -20,6 +20,7 @@ from rich.table import Table
 from radar_cli.devenv import setting
 from radar_common.catalog import CatalogError, ImportReport
 from radar_common.catalog import import_catalog as _import_catalog
+from radar_common.notices.reassessment import catalog_changed
 from radar_inference.catalog.loader import import_directory, import_directory_sync
 
 DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/radar"
@@ -37,7 +38,9 @@ async def import_catalog(pool: asyncpg.Pool, directory: Path) -> ImportReport:
     Raises:
         CatalogError: a file is malformed or the BOM has a cycle; nothing was changed.
     """
-    return await _import_catalog(pool, directory)
+    report = await _import_catalog(pool, directory)
+    await catalog_changed(pool, "cli")  # the scheduler re-assesses the notices it touches
+    return report
 
 
 def report_table(report: ImportReport) -> Table:

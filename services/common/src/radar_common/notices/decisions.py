@@ -20,7 +20,7 @@ from typing import Any
 import asyncpg
 
 from radar_common.notices import history
-from radar_common.notices.errors import InvalidOperation, VersionConflict
+from radar_common.notices.errors import InvalidInput, InvalidOperation, VersionConflict
 from radar_common.notices.records import NoticeRecord, get, update
 
 CHOSEN_ACTIONS = ("last_time_buy", "alternate", "redesign", "accept")
@@ -39,26 +39,26 @@ class DecisionInput:
 
 
 def validate(decision: DecisionInput) -> None:
-    """Refuse a decision that does not say enough (raises :class:`InvalidOperation`)."""
+    """Refuse a decision that does not say enough (raises :class:`InvalidInput`)."""
     if decision.action not in DECISION_ACTIONS:
-        raise InvalidOperation(f"action must be one of {', '.join(DECISION_ACTIONS)}")
+        raise InvalidInput(f"action must be one of {', '.join(DECISION_ACTIONS)}")
     if decision.action == "last_time_buy" and not (decision.quantity and decision.quantity > 0):
-        raise InvalidOperation("a last-time buy needs the quantity bought (> 0)")
+        raise InvalidInput("a last-time buy needs the quantity bought (> 0)")
     if decision.action == "alternate" and not decision.alternate_mpn.strip():
-        raise InvalidOperation("an alternate decision needs alternate_mpn")
+        raise InvalidInput("an alternate decision needs alternate_mpn")
     if decision.action == "assign" and not (decision.owner or "").strip():
-        raise InvalidOperation("assign needs an owner")
+        raise InvalidInput("assign needs an owner")
     if decision.action == "note" and not decision.note.strip():
-        raise InvalidOperation("a note needs its text")
+        raise InvalidInput("a note needs its text")
     if not decision.actor.strip():
-        raise InvalidOperation("who decides (actor) is required")
+        raise InvalidInput("who decides (actor) is required")
 
 
 async def decide(pool: asyncpg.Pool, record_id: str, decision: DecisionInput) -> NoticeRecord:
     """Record a decision (see the module doc); the record after it.
 
     Raises:
-        NoticeNotFound, VersionConflict, InvalidOperation.
+        NoticeNotFound, VersionConflict, InvalidInput, InvalidOperation (a closed notice).
     """
     validate(decision)
     async with pool.acquire() as conn, conn.transaction():

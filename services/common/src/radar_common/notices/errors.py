@@ -23,3 +23,7 @@ class VersionConflict(NoticeError):
 
 class InvalidOperation(NoticeError):
     """The operation does not apply to this record as it is (e.g. deciding a closed notice)."""
+
+
+class InvalidInput(NoticeError):
+    """A value that cannot be a fact or a decision (a bad date, a missing quantity...)."""

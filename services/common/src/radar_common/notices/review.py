@@ -25,7 +25,7 @@ import asyncpg
 from radar_common.notices import history
 from radar_common.notices.arrivals import close_record
 from radar_common.notices.clock import SystemClock
-from radar_common.notices.errors import InvalidOperation, VersionConflict
+from radar_common.notices.errors import InvalidInput, InvalidOperation, VersionConflict
 from radar_common.notices.facts import Change, NoticeFacts, fact_differences, material_changes
 from radar_common.notices.identity import identity_key, mpn_key, part_lock, record_id_of
 from radar_common.notices.records import NoticeRecord, facts_columns, get, insert, update
@@ -82,25 +82,23 @@ class ReviewResult:
 
 
 def validate_corrections(corrections: dict[str, str]) -> None:
-    """Refuse corrections that cannot be facts (raises :class:`InvalidOperation`)."""
+    """Refuse corrections that cannot be facts (raises :class:`InvalidInput`)."""
     for name, value in corrections.items():
         if name.endswith("_date") and value:
             try:
                 date.fromisoformat(value)
             except ValueError as exc:
-                raise InvalidOperation(f"{name}: {value!r} is not a date (YYYY-MM-DD)") from exc
+                raise InvalidInput(f"{name}: {value!r} is not a date (YYYY-MM-DD)") from exc
         if name == "notice_kind" and value not in NOTICE_KINDS:
-            raise InvalidOperation(f"notice_kind must be one of {', '.join(NOTICE_KINDS)}")
+            raise InvalidInput(f"notice_kind must be one of {', '.join(NOTICE_KINDS)}")
         if name == "lifecycle_status" and value not in LIFECYCLE_STATUSES:
-            raise InvalidOperation(
-                f"lifecycle_status must be one of {', '.join(LIFECYCLE_STATUSES)}"
-            )
+            raise InvalidInput(f"lifecycle_status must be one of {', '.join(LIFECYCLE_STATUSES)}")
         if name == "mpn" and not mpn_key(value):
-            raise InvalidOperation("mpn cannot be empty")
+            raise InvalidInput("mpn cannot be empty")
     try:
         NoticeFacts().corrected(corrections)
     except ValueError as exc:
-        raise InvalidOperation(str(exc)) from exc
+        raise InvalidInput(str(exc)) from exc
 
 
 def _mentions_with_roles(
@@ -123,13 +121,13 @@ async def review_notice(pool: asyncpg.Pool, record_id: str, review: ReviewInput)
     """Apply a review (see the module doc).
 
     Raises:
-        NoticeNotFound, VersionConflict, InvalidOperation (a closed record, an invalid value,
-        an identity that belongs to another record).
+        NoticeNotFound, VersionConflict, InvalidInput (an invalid value), InvalidOperation (a
+        closed record, an identity that belongs to another record).
     """
     validate_corrections(review.corrections)
     for m in review.mentions:
         if m.role not in ROLES:
-            raise InvalidOperation(f"role must be one of {', '.join(ROLES)}; got {m.role!r}")
+            raise InvalidInput(f"role must be one of {', '.join(ROLES)}; got {m.role!r}")
     async with pool.acquire() as conn, conn.transaction():
         record = await get(conn, record_id, for_update=True)
         if review.expected_version is not None and review.expected_version != record.version:
