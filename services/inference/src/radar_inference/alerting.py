@@ -5,7 +5,8 @@
 - ``catalog``, ``daily``: ``changed`` only when the severity, the recommended action or whether
   the LTB date passed changes, or when LTB cost or revenue at risk moves by more than both
   ``RADAR_REALERT_MONEY_DELTA`` and ``RADAR_REALERT_MONEY_RATIO``; else ``none`` (recorded,
-  not sent);
+  not sent). Time alone (``daily``) does not alert about a decided notice: the decision was
+  made knowing the date;
 - ``reminder``: ``reminder``, or ``none`` when no last-time buy is needed any more;
 - ``closed``: ``closed``.
 """
@@ -67,6 +68,8 @@ def choose_alert(
     else:
         changes = figure_changes(previous, now)
         kind = "changed" if worth_alerting(previous, now, settings) else "none"
+        if trigger == "daily" and a.state == "decided":
+            kind = "none"
     a.alert_kind = kind
     del a.changes[:]
     for c in changes:

@@ -7,10 +7,11 @@ scheduler itself never assesses: each tick (``RADAR_SCHEDULER_POLL_SECONDS``) it
 
 1. re-computes the catalog-input fingerprints of the open notices when a catalog import was
    noted since the last sweep, or ``RADAR_CATALOG_SWEEP_SECONDS`` passed;
-2. publishes a ``reassess`` work message for every open notice whose facts, catalog inputs or
-   day moved (:func:`radar_common.notices.reassessment.due_reassessments`), and remembers it
-   asked (not asked again for ``RADAR_REASSESS_RETRY_SECONDS``);
-3. publishes a ``remind`` work message for every reminder due today.
+2. publishes a ``remind`` work message for every reminder due today (the reminder is
+   assessed as of today);
+3. publishes a ``reassess`` work message for every other open notice whose facts, catalog
+   inputs or day moved (:func:`radar_common.notices.reassessment.due_reassessments`), and
+   remembers it asked (not asked again for ``RADAR_REASSESS_RETRY_SECONDS``).
 
 Two leaders at once (a lock lost during a network partition) only publish the same messages
 twice: their ids are stable, JetStream stores each once within its duplicate window, and the
@@ -93,18 +94,24 @@ class Scheduler:
         today = self.clock.today()
         last_change = await last_catalog_change(self.pool)
         fingerprints = await self._fingerprints_if_due(last_change)
-        due = await due_reassessments(
-            self.pool,
-            today,
-            fingerprints=fingerprints,
-            grace_seconds=self.settings.reassess_grace_seconds,
-            retry_seconds=self.settings.reassess_retry_seconds,
-        )
+        reminders = await due_reminders(self.pool, today, self.offsets)
+        reminded = {r.record_id for r in reminders}
+        due = [
+            w
+            for w in await due_reassessments(
+                self.pool,
+                today,
+                fingerprints=fingerprints,
+                grace_seconds=self.settings.reassess_grace_seconds,
+                retry_seconds=self.settings.reassess_retry_seconds,
+            )
+            # A reminder is itself an assessment as of today: no second one beside it.
+            if w.trigger not in ("daily", "catalog") or w.record_id not in reminded
+        ]
         await self._publish(
             [reassess(w.record_id, trigger=w.trigger, key=w.key, as_of=today) for w in due]
         )
         await mark_requested(self.pool, due)
-        reminders = await due_reminders(self.pool, today, self.offsets)
         await self._publish(
             [
                 NoticeWork(

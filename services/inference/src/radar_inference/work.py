@@ -5,8 +5,8 @@ after a review) through the same runtime as every stage. Each kind of work is id
 
 - ``reassess``: a record whose facts are ahead of its assessment gets the assessment of that
   facts version; otherwise the record is assessed as of the work's day with the current
-  catalog — unless nothing moved (same day, same catalog inputs), when its latest assessment
-  stands;
+  catalog — unless nothing moved (same day, same catalog inputs): then its latest assessment
+  stands (published again only when this same work made it: a redelivery);
 - ``remind``: only while the record is undecided and its LTB date is the reminder's; the
   reminder is recorded once (:func:`radar_common.notices.reminders.record_reminder`);
 - ``close``: the "closed" alert of a record.
@@ -118,9 +118,13 @@ class NoticeWorker:
                 fingerprint=fingerprint,
                 heartbeat=ctx.heartbeat,
             )
+        assessment_id = inputs_assessment_id(record, fingerprint, as_of)
         if record.as_of == as_of and record.inputs_fingerprint == fingerprint:
-            # Nothing moved since the latest assessment (a repeat of done work): it stands.
-            return await stored_assessment(self.pool, record.assessment_id or "")
+            # Nothing moved since the latest assessment. If this very work made it (a
+            # redelivery after a crash), publish it again; any other work's stands alone.
+            if record.assessment_id == assessment_id:
+                return await stored_assessment(self.pool, assessment_id)
+            return None
         if fingerprint != record.inputs_fingerprint:
             trigger = "catalog"
         else:
@@ -129,7 +133,7 @@ class NoticeWorker:
             record,
             trigger=trigger,
             as_of=as_of,
-            assessment_id=inputs_assessment_id(record, fingerprint, as_of),
+            assessment_id=assessment_id,
             origin=origin,
             fingerprint=fingerprint,
             heartbeat=ctx.heartbeat,
