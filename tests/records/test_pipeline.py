@@ -53,7 +53,10 @@ class Running:
         return task_id
 
     def task(self, task_id: str, timeout: float = 60.0) -> dict[str, Any]:
-        return wait(lambda: _ended(self.api.get(f"/v1/tasks/{task_id}").json()), timeout)
+        task: dict[str, Any] = wait(
+            lambda: _ended(self.api.get(f"/v1/tasks/{task_id}").json()), timeout
+        )
+        return task
 
     def set_clock(self, day: date) -> None:
         self.clock.write_text(day.isoformat())
