@@ -30,7 +30,7 @@ def example() -> str:
 
 def catalog(section: str) -> dict[str, str]:
     found = re.findall(r"`(\w+\.csv)`\n\n```csv\n(.*?)```", section, flags=re.S)
-    return {name: body for name, body in found}
+    return dict(found)
 
 
 def notice(section: str) -> NormalizedNotice:

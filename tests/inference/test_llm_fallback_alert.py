@@ -79,16 +79,18 @@ async def traffic(pool: asyncpg.Pool, url: str, mpns: list[str]) -> None:
         llm_model="stub-model", llm_base_url=url, llm_retries=0, llm_timeout_seconds=20
     )
     load_crewai()
-    assessor = Assessor(pool, settings, CrewNarrator(settings))
+    assessor = Assessor(settings, CrewNarrator(settings))
     for i, mpn in enumerate(mpns):
         record = (await record_arrival(pool, arrival(mpn, event=f"t{i}"))).record
-        await assessor.assess_record(
-            record,
-            trigger="arrival",
-            as_of=date(2025, 1, 1),
-            assessment_id=facts_assessment_id(record),
-            origin=Origin(),
-        )
+        async with pool.acquire() as conn:
+            await assessor.assess_record(
+                conn,
+                record,
+                trigger="arrival",
+                as_of=date(2025, 1, 1),
+                assessment_id=facts_assessment_id(record),
+                origin=Origin(),
+            )
 
 
 def promtool_case(

@@ -12,6 +12,9 @@ itself, which is what keeps the work idempotent across redeliveries and replicas
 
 An id already stored is returned as stored (the crew is not asked again, the alert decision
 stands), so the notifier, which sends once per (assessment, channel), sees the same alert.
+
+Every query of one assessment runs on one connection the caller holds: each round trip costs
+more than the work it does (bench/reassess_bench.py).
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from radar_common.contracts import Assessment
 from radar_common.notices.assessments import Figures, latest_assessment, link_assessment
 from radar_common.notices.facts import Change
 from radar_common.notices.reassessment import input_fingerprints
-from radar_common.notices.records import NoticeRecord
+from radar_common.notices.records import Executor, NoticeRecord
 from radar_inference.alerting import choose_alert
 from radar_inference.crew import CrewNarrator
 from radar_inference.engine import Subject, assess, assessment_id_of, match_facts
@@ -65,25 +68,24 @@ def inputs_assessment_id(record: NoticeRecord, fingerprint: str, as_of: date) ->
     )
 
 
-async def stored_assessment(pool: asyncpg.Pool, assessment_id: str) -> Assessment | None:
-    body = await pool.fetchval(
-        "SELECT body FROM assessments WHERE assessment_id = $1", assessment_id
-    )
+async def stored_assessment(db: Executor, assessment_id: str) -> Assessment | None:
+    body = await db.fetchval("SELECT body FROM assessments WHERE assessment_id = $1", assessment_id)
     return None if body is None else ParseDict(body, Assessment(), ignore_unknown_fields=True)
+
+
+async def fingerprint_of(db: Executor, record: NoticeRecord) -> str:
+    found = await input_fingerprints(db, [record.record_id])
+    return found.get(record.record_id, "")
 
 
 @dataclass
 class Assessor:
-    pool: asyncpg.Pool
     settings: InferenceSettings
     narrator: CrewNarrator | None = None
 
-    async def fingerprint(self, record: NoticeRecord) -> str:
-        found = await input_fingerprints(self.pool, [record.record_id])
-        return found.get(record.record_id, "")
-
     async def assess_record(
         self,
+        conn: asyncpg.Connection,
         record: NoticeRecord,
         *,
         trigger: str,
@@ -95,11 +97,11 @@ class Assessor:
         heartbeat: Heartbeat = _no_heartbeat,
     ) -> Assessment:
         """Assess the record's current facts as of ``as_of``; stored and linked, once."""
-        stored = await stored_assessment(self.pool, assessment_id)
+        stored = await stored_assessment(conn, assessment_id)
         if stored is not None:
             return stored
-        used = fingerprint if fingerprint is not None else await self.fingerprint(record)
-        match = await match_facts(self.pool, record.facts)
+        used = fingerprint if fingerprint is not None else await fingerprint_of(conn, record)
+        match = await match_facts(conn, record.facts)
         subject = Subject.of_record(
             record,
             as_of=as_of,
@@ -111,7 +113,7 @@ class Assessor:
             part_index=origin.part_index,
             part_count=origin.part_count,
         )
-        a = await assess(self.pool, subject, match, self.settings)
+        a = await assess(conn, subject, match, self.settings)
         if trigger == "reminder":
             a.reminder_days = (record.effective_ltb - as_of).days if record.effective_ltb else 0
         choose_alert(
@@ -123,19 +125,21 @@ class Assessor:
         )
         if self.narrator is not None and a.alert_kind != "none":
             a = await self.narrator.narrate(a, record.facts, heartbeat)
-        stored = await save_assessment(self.pool, a)
+        stored = await save_assessment(conn, a)
         if stored is a:
             llm_calls.assessed(a.severity, a.engine)
-        await link_assessment(self.pool, stored, fingerprint=used)
+        await link_assessment(conn, stored, fingerprint=used)
         return stored
 
-    async def closed_alert(self, record: NoticeRecord, origin: Origin) -> Assessment | None:
+    async def closed_alert(
+        self, conn: asyncpg.Connection, record: NoticeRecord, origin: Origin
+    ) -> Assessment | None:
         """The alert that a notice was closed (only when it had been assessed, so alerted)."""
         assessment_id = assessment_id_of(record.record_id, "closed")
-        stored = await stored_assessment(self.pool, assessment_id)
+        stored = await stored_assessment(conn, assessment_id)
         if stored is not None:
             return stored
-        body = await latest_assessment(self.pool, record)
+        body = await latest_assessment(conn, record)
         if body is None:
             return None
         a = ParseDict(body, Assessment(), ignore_unknown_fields=True)
@@ -165,7 +169,7 @@ class Assessor:
             settings=self.settings,
         )
         a.changes.add(field="state", before=previous_state, after="closed")
-        stored = await save_assessment(self.pool, a)
+        stored = await save_assessment(conn, a)
         if stored is a:
             llm_calls.assessed(a.severity, a.engine)
         return stored

@@ -128,30 +128,32 @@ class Subject:
         return window_of(self.facts.dates(self.announced), self.as_of)
 
 
-async def match_facts(pool: asyncpg.Pool, facts: NoticeFacts) -> PartMatch:
+async def match_facts(conn: asyncpg.Connection, facts: NoticeFacts) -> PartMatch:
     """Find the notice's part in the catalog (orderable number, then base number)."""
-    async with pool.acquire() as conn:
-        return await match_part(conn, facts.mpn, facts.base_mpn)
+    return await match_part(conn, facts.mpn, facts.base_mpn)
 
 
 async def match_notice(pool: asyncpg.Pool, notice: NormalizedNotice) -> PartMatch:
-    return await match_facts(pool, NoticeFacts.of_notice(notice))
+    async with pool.acquire() as conn:
+        return await match_facts(conn, NoticeFacts.of_notice(notice))
 
 
 async def assess(
-    pool: asyncpg.Pool, subject: Subject, match: PartMatch, settings: InferenceSettings
+    conn: asyncpg.Connection, subject: Subject, match: PartMatch, settings: InferenceSettings
 ) -> Assessment:
-    """Compute where-used, the exposure, the options and the grade for a matched notice."""
+    """Compute where-used, the exposure, the options and the grade for a matched notice.
+
+    Every query runs on ``conn``: one connection per assessment, no pool round trips between.
+    """
     facts = subject.facts
     window = subject.window
     uses: list[ProductUse] = []
     stock, terms = Stock(), OrderingTerms()
     alternates: list[AlternatePart] = []
     if match.kind != "none":
-        async with pool.acquire() as conn:
-            uses = await where_used(conn, match.mpn)
-            stock, terms = await part_supply(conn, match.mpn)
-            alternates = await alternates_of(conn, match.mpn)
+        uses = await where_used(conn, match.mpn)
+        stock, terms = await part_supply(conn, match.mpn)
+        alternates = await alternates_of(conn, match.mpn)
     if facts.replacement_mpn and all(a.mpn != facts.replacement_mpn for a in alternates):
         # The maker's recommended replacement is a candidate, not qualified until we say so.
         alternates.append(AlternatePart(facts.replacement_mpn, facts.manufacturer, False))
@@ -197,7 +199,8 @@ async def assess_notice(
     today: date | None = None,
 ) -> Assessment:
     """Assess an arriving notice on its receipt day (no record involved)."""
-    return await assess(pool, Subject.of_notice(notice, today), match, settings)
+    async with pool.acquire() as conn:
+        return await assess(conn, Subject.of_notice(notice, today), match, settings)
 
 
 def _assessment(

@@ -75,7 +75,7 @@ def inference_stage(
     """The stage; ``narrator`` (the crew) only when an LLM is configured; ``task_format``
     names the format of a task's event (recorded with each arrival)."""
     config = settings or InferenceSettings()
-    assessor = Assessor(pool, config, narrator)
+    assessor = Assessor(config, narrator)
 
     async def handle(notice: NormalizedNotice, ctx: MessageContext) -> list[Assessment]:
         if not notice.mpn:
@@ -93,34 +93,10 @@ def inference_stage(
             part_index=notice.part_index,
             part_count=total,
         )
-        outputs: list[Assessment] = []
-        if arrival.needs_assessment:
-            if await ctx.cancelled():
-                return []
-            day = Subject.of_notice(notice).as_of  # the day it was received
-            outputs.append(await _assess_arrival(assessor, arrival, origin, day, ctx))
-        else:
-            await ctx.progress("done", step="match", unit=unit, total_units=total)
-            await ctx.progress(
-                "done",
-                step="assess",
-                unit=unit,
-                total_units=total,
-                message=_outcome_message(arrival),
-            )
-            body = await latest_assessment(pool, arrival.record)
-            if body is not None:
-                current = ParseDict(body, Assessment(), ignore_unknown_fields=True)
-                await ctx.add_result("assessments", assessment_summary(current), "assessment_id")
-            if arrival.outcome == "closed":
-                closed = await assessor.closed_alert(arrival.record, origin)
-                if closed is not None:
-                    outputs.append(closed)
-            await ctx.progress("done", step="persist", unit=unit, total_units=total)
-        for other in arrival.closed:
-            closed = await assessor.closed_alert(other, origin)
-            if closed is not None:
-                outputs.append(closed)
+        if arrival.needs_assessment and await ctx.cancelled():
+            return []
+        async with pool.acquire() as conn:
+            outputs = await _after_arrival(assessor, conn, arrival, notice, origin, ctx)
         sent = [a for a in outputs if a.alert_kind != "none"]
         if not sent:
             await ctx.progress(
@@ -143,13 +119,53 @@ def inference_stage(
     )
 
 
+async def _after_arrival(
+    assessor: Assessor,
+    conn: asyncpg.Connection,
+    arrival: Arrival,
+    notice: NormalizedNotice,
+    origin: Origin,
+    ctx: MessageContext,
+) -> list[Assessment]:
+    """Assess a new or revised notice; announce closures; report the steps of this part."""
+    unit, total = str(origin.part_index), origin.part_count
+    outputs: list[Assessment] = []
+    if arrival.needs_assessment:
+        day = Subject.of_notice(notice).as_of  # the day it was received
+        outputs.append(await _assess_arrival(assessor, conn, arrival, origin, day, ctx))
+    else:
+        await ctx.progress("done", step="match", unit=unit, total_units=total)
+        await ctx.progress(
+            "done", step="assess", unit=unit, total_units=total, message=_outcome_message(arrival)
+        )
+        body = await latest_assessment(conn, arrival.record)
+        if body is not None:
+            current = ParseDict(body, Assessment(), ignore_unknown_fields=True)
+            await ctx.add_result("assessments", assessment_summary(current), "assessment_id")
+        if arrival.outcome == "closed":
+            closed = await assessor.closed_alert(conn, arrival.record, origin)
+            if closed is not None:
+                outputs.append(closed)
+        await ctx.progress("done", step="persist", unit=unit, total_units=total)
+    for other in arrival.closed:
+        closed = await assessor.closed_alert(conn, other, origin)
+        if closed is not None:
+            outputs.append(closed)
+    return outputs
+
+
 async def _assess_arrival(
-    assessor: Assessor, arrival: Arrival, origin: Origin, as_of: date, ctx: MessageContext
+    assessor: Assessor,
+    conn: asyncpg.Connection,
+    arrival: Arrival,
+    origin: Origin,
+    as_of: date,
+    ctx: MessageContext,
 ) -> Assessment:
     record = arrival.record
     unit, total = str(origin.part_index), origin.part_count
     trigger = "arrival" if arrival.outcome == "new" else "revision"
-    changes = await revision_changes(assessor.pool, record.record_id, record.facts_version)
+    changes = await revision_changes(conn, record.record_id, record.facts_version)
     await ctx.progress(
         "done",
         step="match",
@@ -158,6 +174,7 @@ async def _assess_arrival(
         message=f"{record.facts.mpn}: record {record.record_id} ({arrival.outcome})",
     )
     stored = await assessor.assess_record(
+        conn,
         record,
         trigger=trigger,
         as_of=as_of,

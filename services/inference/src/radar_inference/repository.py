@@ -21,9 +21,9 @@ def assessment_body(a: Assessment) -> dict[str, object]:
     return MessageToDict(a, preserving_proto_field_name=True)
 
 
-async def save_assessment(pool: asyncpg.Pool, a: Assessment) -> Assessment:
+async def save_assessment(db: asyncpg.Pool | asyncpg.Connection, a: Assessment) -> Assessment:
     """Insert the assessment once; a second save of the same id gets the stored one back."""
-    row = await pool.fetchrow(
+    row = await db.fetchrow(
         """
         WITH inserted AS (
             INSERT INTO assessments

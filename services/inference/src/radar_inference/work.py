@@ -24,12 +24,14 @@ from radar_common.contracts import Assessment, NoticeWork
 from radar_common.notices.clock import Clock
 from radar_common.notices.dates import parse_day
 from radar_common.notices.errors import NoticeNotFound
+from radar_common.notices.reassessment import fingerprint_in
 from radar_common.notices.records import NoticeRecord, get, revision_changes
 from radar_common.notices.reminders import DueReminder, record_reminder, still_due
 from radar_inference.assessor import (
     Assessor,
     Origin,
     facts_assessment_id,
+    fingerprint_of,
     inputs_assessment_id,
     stored_assessment,
 )
@@ -49,14 +51,20 @@ class NoticeWorker:
         narrator: CrewNarrator | None = None,
     ) -> None:
         self.pool, self.clock = pool, clock
-        self.assessor = Assessor(pool, settings, narrator)
+        self.assessor = Assessor(settings, narrator)
 
     async def handle(self, work: NoticeWork, ctx: MessageContext) -> list[Assessment]:
-        unit, total = str(work.part_index), max(1, work.part_count)
         if ctx.task_id:
             await ctx.progress("skipped", step="normalize", message=f"{work.trigger} of a notice")
+        async with self.pool.acquire() as conn:
+            return await self._handle(conn, work, ctx)
+
+    async def _handle(
+        self, conn: asyncpg.Connection, work: NoticeWork, ctx: MessageContext
+    ) -> list[Assessment]:
+        unit, total = str(work.part_index), max(1, work.part_count)
         try:
-            record = await get(self.pool, work.record_id)
+            record = await get(conn, work.record_id)
         except NoticeNotFound as exc:
             raise PermanentError(f"work for an unknown notice record {work.record_id}") from exc
         origin = Origin(
@@ -71,13 +79,13 @@ class NoticeWorker:
         await ctx.progress("done", step="match", unit=unit, total_units=total)
         result: Assessment | None
         if work.kind == "close":
-            result = await self.assessor.closed_alert(record, origin)
+            result = await self.assessor.closed_alert(conn, record, origin)
         elif not record.is_open:
             result = None
         elif work.kind == "remind":
-            result = await self.remind(record, work, as_of, origin, ctx)
+            result = await self.remind(conn, record, work, as_of, origin, ctx)
         elif work.kind == "reassess":
-            result = await self.reassess(record, work, as_of, origin, ctx)
+            result = await self.reassess(conn, record, work, as_of, origin, ctx)
         else:
             raise PermanentError(f"unknown kind of notice work {work.kind!r}")
         summary = (
@@ -97,24 +105,28 @@ class NoticeWorker:
 
     async def reassess(
         self,
+        conn: asyncpg.Connection,
         record: NoticeRecord,
         work: NoticeWork,
         as_of: date,
         origin: Origin,
         ctx: MessageContext,
     ) -> Assessment | None:
-        fingerprint = await self.assessor.fingerprint(record)
+        # The scheduler computed the fingerprint for all notices at once: reuse it (a catalog
+        # change since then moves it again, and the next sweep re-assesses).
+        fingerprint = fingerprint_in(work.key, record.facts_version)
+        if fingerprint is None:
+            fingerprint = await fingerprint_of(conn, record)
         if record.assessed_facts_version < record.facts_version:
             trigger = work.trigger if work.trigger in ("review", "revision") else "revision"
             return await self.assessor.assess_record(
+                conn,
                 record,
                 trigger=trigger,
                 as_of=as_of,
                 assessment_id=facts_assessment_id(record),
                 origin=origin,
-                fact_changes=await revision_changes(
-                    self.pool, record.record_id, record.facts_version
-                ),
+                fact_changes=await revision_changes(conn, record.record_id, record.facts_version),
                 fingerprint=fingerprint,
                 heartbeat=ctx.heartbeat,
             )
@@ -123,13 +135,14 @@ class NoticeWorker:
             # Nothing moved since the latest assessment. If this very work made it (a
             # redelivery after a crash), publish it again; any other work's stands alone.
             if record.assessment_id == assessment_id:
-                return await stored_assessment(self.pool, assessment_id)
+                return await stored_assessment(conn, assessment_id)
             return None
         if fingerprint != record.inputs_fingerprint:
             trigger = "catalog"
         else:
             trigger = work.trigger if work.trigger in ("catalog", "daily") else "daily"
         return await self.assessor.assess_record(
+            conn,
             record,
             trigger=trigger,
             as_of=as_of,
@@ -141,6 +154,7 @@ class NoticeWorker:
 
     async def remind(
         self,
+        conn: asyncpg.Connection,
         record: NoticeRecord,
         work: NoticeWork,
         as_of: date,
@@ -151,10 +165,11 @@ class NoticeWorker:
         ltb = parse_day(ltb_text)
         if ltb is None or not offset.isdigit():
             raise PermanentError(f"reminder key {work.key!r} is not <LTB date>:<days>")
-        if not await still_due(self.pool, record.record_id, ltb):
+        if not await still_due(conn, record.record_id, ltb):
             return None  # decided, closed, or its LTB date moved since
         reminder = DueReminder(record.record_id, ltb, int(offset), (ltb - as_of).days)
         assessment = await self.assessor.assess_record(
+            conn,
             record,
             trigger="reminder",
             as_of=as_of,
@@ -162,9 +177,7 @@ class NoticeWorker:
             origin=origin,
             heartbeat=ctx.heartbeat,
         )
-        await record_reminder(
-            self.pool, reminder, assessment_id=assessment.assessment_id, today=as_of
-        )
+        await record_reminder(conn, reminder, assessment_id=assessment.assessment_id, today=as_of)
         return assessment
 
 

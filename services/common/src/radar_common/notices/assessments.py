@@ -13,13 +13,10 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-import asyncpg
-
 from radar_common.contracts import Assessment
-from radar_common.notices import history
 from radar_common.notices.dates import parse_day
 from radar_common.notices.facts import Change
-from radar_common.notices.records import NoticeRecord, get, update
+from radar_common.notices.records import Executor, NoticeRecord
 
 
 @dataclass(frozen=True)
@@ -81,62 +78,83 @@ def figure_changes(before: Figures, after: Figures) -> list[Change]:
     return [Change(name, str(a[name]), str(b[name])) for name in a if a[name] != b[name]]
 
 
+# One statement: lock the record, move its latest figures forward (never an older assessment
+# over a newer one, never twice the same), and add the audit entry with the figures it replaced.
+_LINK_SQL = """
+WITH prev AS (
+    SELECT record_id, assessment_id, assessed_facts_version, as_of, severity,
+           recommended_action, ltb_quantity, ltb_cost, revenue_at_risk, effective_ltb, ltb_passed
+    FROM notices WHERE record_id = $1 FOR UPDATE
+), moved AS (
+    UPDATE notices n
+       SET assessment_id = $2, assessed_facts_version = greatest($3, prev.assessed_facts_version),
+           inputs_fingerprint = $4, as_of = $5, severity = $6, recommended_action = $7,
+           effective_ltb = $8, ltb_passed = $9, ltb_quantity = $10, ltb_cost = $11,
+           revenue_at_risk = $12, matched_mpn = $13, work_key = '',
+           version = n.version + 1, updated_at = clock_timestamp()
+      FROM prev
+     WHERE n.record_id = prev.record_id
+       AND prev.assessment_id IS DISTINCT FROM $2
+       AND ($3::int > prev.assessed_facts_version OR prev.as_of IS NULL OR $5::date IS NULL
+            OR $5::date >= prev.as_of)
+    RETURNING n.record_id
+), audit AS (
+    INSERT INTO notice_audit (record_id, actor, action, before, after)
+    SELECT prev.record_id, $14, 'assessed',
+           CASE WHEN prev.assessment_id IS NULL THEN NULL ELSE jsonb_build_object(
+               'severity', prev.severity,
+               'recommended_action', prev.recommended_action,
+               'ltb_quantity', prev.ltb_quantity,
+               'ltb_cost', prev.ltb_cost::numeric(20, 2)::text,
+               'revenue_at_risk', prev.revenue_at_risk::numeric(20, 2)::text,
+               'effective_last_time_buy_date', coalesce(prev.effective_ltb::text, ''),
+               'ltb_passed', prev.ltb_passed) END,
+           $15
+    FROM prev JOIN moved USING (record_id)
+    RETURNING 1
+)
+SELECT count(*) FROM audit
+"""
+
+
 async def link_assessment(
-    pool: asyncpg.Pool, a: Assessment, *, fingerprint: str, actor: str = "inference"
+    db: Executor, a: Assessment, *, fingerprint: str, actor: str = "inference"
 ) -> bool:
     """Make ``a`` (already stored) its record's latest assessment; False if it was, or is older.
 
     Records the assessed facts version and the fingerprint of the catalog inputs it used, so
     the scheduler knows what is stale (:mod:`.reassessment`).
     """
-    async with pool.acquire() as conn, conn.transaction():
-        record = await get(conn, a.record_id, for_update=True)
-        as_of = parse_day(a.as_of)
-        if record.assessment_id == a.assessment_id:
-            return False
-        newer_facts = a.facts_version > record.assessed_facts_version
-        if not newer_facts and record.as_of and as_of and as_of < record.as_of:
-            return False
-        before = Figures.of_record(record)
-        after = Figures.of_assessment(a)
-        await update(
-            conn,
-            record.record_id,
-            {
-                "assessment_id": a.assessment_id,
-                "assessed_facts_version": max(a.facts_version, record.assessed_facts_version),
-                "inputs_fingerprint": fingerprint,
-                "as_of": as_of,
-                "severity": a.severity,
-                "recommended_action": a.recommended_action,
-                "effective_ltb": after.effective_ltb,
-                "ltb_passed": a.ltb_passed,
-                "ltb_quantity": int(a.ltb_quantity),
-                "ltb_cost": after.ltb_cost,
-                "revenue_at_risk": after.revenue_at_risk,
-                "matched_mpn": a.matched_mpn,
-                "work_key": "",
-            },
-        )
-        await history.append(
-            conn,
-            record.record_id,
-            actor=actor,
-            action="assessed",
-            before=before.as_dict() if before else None,
-            after={
-                **after.as_dict(),
-                "assessment_id": a.assessment_id,
-                "trigger": a.trigger,
-                "alert_kind": a.alert_kind,
-                "as_of": a.as_of,
-                "engine": a.engine,
-            },
-        )
-        return True
+    after = Figures.of_assessment(a)
+    moved = await db.fetchval(
+        _LINK_SQL,
+        a.record_id,
+        a.assessment_id,
+        a.facts_version,
+        fingerprint,
+        parse_day(a.as_of),
+        a.severity,
+        a.recommended_action,
+        after.effective_ltb,
+        a.ltb_passed,
+        int(a.ltb_quantity),
+        after.ltb_cost,
+        after.revenue_at_risk,
+        a.matched_mpn,
+        actor,
+        {
+            **after.as_dict(),
+            "assessment_id": a.assessment_id,
+            "trigger": a.trigger,
+            "alert_kind": a.alert_kind,
+            "as_of": a.as_of,
+            "engine": a.engine,
+        },
+    )
+    return bool(moved)
 
 
-async def assessments_of(db: asyncpg.Pool, record_id: str) -> list[dict[str, Any]]:
+async def assessments_of(db: Executor, record_id: str) -> list[dict[str, Any]]:
     """Every assessment of a record, oldest first (id, when, why, figures)."""
     rows = await db.fetch(
         """
@@ -165,7 +183,7 @@ async def assessments_of(db: asyncpg.Pool, record_id: str) -> list[dict[str, Any
     ]
 
 
-async def latest_assessment(db: asyncpg.Pool, record: NoticeRecord) -> dict[str, Any] | None:
+async def latest_assessment(db: Executor, record: NoticeRecord) -> dict[str, Any] | None:
     """The stored body of the record's latest assessment (proto field names), if any."""
     if not record.assessment_id:
         return None

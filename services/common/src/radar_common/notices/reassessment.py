@@ -26,18 +26,18 @@ from datetime import date
 from radar_common.notices.records import Executor
 
 # One query: per open record, a digest of every catalog input of its part (see the module doc).
-INPUT_FINGERPRINTS_SQL = """
+# Candidates are found by equality joins on each match key (indexed for one record, hashed for
+# all of them). {records} selects the records: every open one, or those listed in $1.
+_FINGERPRINTS_SQL = """
 WITH RECURSIVE recs AS (
-    SELECT record_id, match_keys FROM notices
-    WHERE state <> 'closed' AND ($1::text[] IS NULL OR record_id = ANY($1::text[]))
+    SELECT record_id, match_keys FROM notices WHERE {records}
 ),
-catalog AS (
-    SELECT mpn, base_mpn FROM parts
-    UNION SELECT mpn, base_mpn FROM bom_lines WHERE mpn IS NOT NULL
-),
+keys AS (SELECT r.record_id, k.key FROM recs r, unnest(r.match_keys) AS k(key)),
 cands AS (
-    SELECT DISTINCT r.record_id, c.mpn FROM recs r
-    JOIN catalog c ON c.mpn = ANY(r.match_keys) OR c.base_mpn = ANY(r.match_keys)
+    SELECT k.record_id, p.mpn FROM keys k JOIN parts p ON p.mpn = k.key
+    UNION SELECT k.record_id, p.mpn FROM keys k JOIN parts p ON p.base_mpn = k.key
+    UNION SELECT k.record_id, b.mpn FROM keys k JOIN bom_lines b ON b.mpn = k.key
+    UNION SELECT k.record_id, b.mpn FROM keys k JOIN bom_lines b ON b.base_mpn = k.key
 ),
 mpns AS (SELECT DISTINCT mpn FROM cands),
 part_digest AS (
@@ -74,6 +74,8 @@ LEFT JOIN part_digest pd ON pd.mpn = c.mpn
 LEFT JOIN usage_digest u ON u.mpn = c.mpn
 GROUP BY r.record_id
 """
+ALL_OPEN_FINGERPRINTS_SQL = _FINGERPRINTS_SQL.format(records="state <> 'closed'")
+LISTED_FINGERPRINTS_SQL = _FINGERPRINTS_SQL.format(records="record_id = ANY($1::text[])")
 
 
 @dataclass(frozen=True)
@@ -87,11 +89,29 @@ class DueWork:
     key: str
 
 
+def inputs_key(facts_version: int, fingerprint: str, day: date) -> str:
+    """The key of a re-assessment with unchanged facts: its facts, catalog inputs and day."""
+    return f"inputs:{facts_version}:{fingerprint}:{day.isoformat()}"
+
+
+def fingerprint_in(key: str, facts_version: int) -> str | None:
+    """The fingerprint an ``inputs`` key carries, if it is about this facts version."""
+    kind, _, rest = key.partition(":")
+    version, _, rest = rest.partition(":")
+    fingerprint, _, _ = rest.partition(":")
+    if kind != "inputs" or version != str(facts_version) or not fingerprint:
+        return None
+    return fingerprint
+
+
 async def input_fingerprints(
     db: Executor, record_ids: Sequence[str] | None = None
 ) -> dict[str, str]:
     """The catalog-input fingerprint of every open record (or of these records)."""
-    rows = await db.fetch(INPUT_FINGERPRINTS_SQL, list(record_ids) if record_ids else None)
+    if record_ids is None:
+        rows = await db.fetch(ALL_OPEN_FINGERPRINTS_SQL)
+    else:
+        rows = await db.fetch(LISTED_FINGERPRINTS_SQL, list(record_ids))
     return {r["record_id"]: r["fingerprint"] for r in rows}
 
 
@@ -167,7 +187,7 @@ async def due_reassessments(
                 work = DueWork(r["record_id"], trigger, f"facts:{r['facts_version']}")
         else:
             current = (fingerprints or {}).get(r["record_id"], r["inputs_fingerprint"])
-            key = f"inputs:{r['facts_version']}:{current}:{today.isoformat()}"
+            key = inputs_key(r["facts_version"], current, today)
             if current != r["inputs_fingerprint"]:
                 work = DueWork(r["record_id"], "catalog", key)
             elif r["as_of"] is not None and r["as_of"] < today:

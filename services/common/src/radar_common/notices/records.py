@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from decimal import Decimal
@@ -27,6 +28,18 @@ OPEN_STATES = ("new", "needs_review", "acknowledged", "decided")
 # States in which nobody has decided yet: reminders go on.
 UNDECIDED_STATES = ("new", "needs_review", "acknowledged")
 Executor: TypeAlias = asyncpg.Connection | asyncpg.Pool
+
+
+@asynccontextmanager
+async def transaction(db: Executor) -> AsyncIterator[asyncpg.Connection]:
+    """A transaction on ``db``: a connection of the pool, or the connection given (a savepoint
+    when it is in a transaction already)."""
+    if isinstance(db, asyncpg.Pool):
+        async with db.acquire() as conn, conn.transaction():
+            yield conn
+    else:
+        async with db.transaction():
+            yield db
 
 
 @dataclass(frozen=True)

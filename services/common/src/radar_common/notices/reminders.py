@@ -19,10 +19,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-import asyncpg
-
 from radar_common.notices import history
-from radar_common.notices.records import UNDECIDED_STATES, Executor
+from radar_common.notices.records import UNDECIDED_STATES, Executor, transaction
 
 
 @dataclass(frozen=True)
@@ -102,7 +100,7 @@ async def still_due(db: Executor, record_id: str, ltb: date) -> bool:
 
 
 async def record_reminder(
-    pool: asyncpg.Pool,
+    db: Executor,
     reminder: DueReminder,
     *,
     assessment_id: str,
@@ -110,7 +108,7 @@ async def record_reminder(
     actor: str = "scheduler",
 ) -> bool:
     """Record that the reminder went out (once: False when it already had)."""
-    async with pool.acquire() as conn, conn.transaction():
+    async with transaction(db) as conn:
         inserted = await conn.fetchval(
             """
             INSERT INTO notice_reminders (record_id, ltb, offset_days, assessment_id, sent_on)
