@@ -97,9 +97,12 @@ class Assessor:
         heartbeat: Heartbeat = _no_heartbeat,
     ) -> Assessment:
         """Assess the record's current facts as of ``as_of``; stored and linked, once."""
-        stored = await stored_assessment(conn, assessment_id)
-        if stored is not None:
-            return stored
+        if self.narrator is not None:
+            # Worth a query: a repeat must not ask the crew again. Without one, a repeat's
+            # save finds the stored assessment anyway.
+            stored = await stored_assessment(conn, assessment_id)
+            if stored is not None:
+                return stored
         used = fingerprint if fingerprint is not None else await fingerprint_of(conn, record)
         match = await match_facts(conn, record.facts)
         subject = Subject.of_record(

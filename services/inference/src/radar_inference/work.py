@@ -24,6 +24,7 @@ from radar_common.contracts import Assessment, NoticeWork
 from radar_common.notices.clock import Clock
 from radar_common.notices.dates import parse_day
 from radar_common.notices.errors import NoticeNotFound
+from radar_common.notices.facts import Change
 from radar_common.notices.reassessment import fingerprint_in
 from radar_common.notices.records import NoticeRecord, get, revision_changes
 from radar_common.notices.reminders import DueReminder, record_reminder, still_due
@@ -117,30 +118,23 @@ class NoticeWorker:
         fingerprint = fingerprint_in(work.key, record.facts_version)
         if fingerprint is None:
             fingerprint = await fingerprint_of(conn, record)
+        changes: list[Change] = []
         if record.assessed_facts_version < record.facts_version:
             trigger = work.trigger if work.trigger in ("review", "revision") else "revision"
-            return await self.assessor.assess_record(
-                conn,
-                record,
-                trigger=trigger,
-                as_of=as_of,
-                assessment_id=facts_assessment_id(record),
-                origin=origin,
-                fact_changes=await revision_changes(conn, record.record_id, record.facts_version),
-                fingerprint=fingerprint,
-                heartbeat=ctx.heartbeat,
-            )
-        assessment_id = inputs_assessment_id(record, fingerprint, as_of)
-        if record.as_of == as_of and record.inputs_fingerprint == fingerprint:
-            # Nothing moved since the latest assessment. If this very work made it (a
-            # redelivery after a crash), publish it again; any other work's stands alone.
-            if record.assessment_id == assessment_id:
-                return await stored_assessment(conn, assessment_id)
-            return None
-        if fingerprint != record.inputs_fingerprint:
-            trigger = "catalog"
+            assessment_id = facts_assessment_id(record)
+            changes = await revision_changes(conn, record.record_id, record.facts_version)
         else:
-            trigger = work.trigger if work.trigger in ("catalog", "daily") else "daily"
+            assessment_id = inputs_assessment_id(record, fingerprint, as_of)
+            if record.as_of == as_of and record.inputs_fingerprint == fingerprint:
+                # Nothing moved since the latest assessment. If this very work made it (a
+                # redelivery after a crash), publish it again; any other work's stands alone.
+                if record.assessment_id == assessment_id:
+                    return await stored_assessment(conn, assessment_id)
+                return None
+            if fingerprint != record.inputs_fingerprint:
+                trigger = "catalog"
+            else:
+                trigger = work.trigger if work.trigger in ("catalog", "daily") else "daily"
         return await self.assessor.assess_record(
             conn,
             record,
@@ -148,6 +142,7 @@ class NoticeWorker:
             as_of=as_of,
             assessment_id=assessment_id,
             origin=origin,
+            fact_changes=changes,
             fingerprint=fingerprint,
             heartbeat=ctx.heartbeat,
         )

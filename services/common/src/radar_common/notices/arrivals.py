@@ -54,6 +54,7 @@ from radar_common.notices.identity import (
 )
 from radar_common.notices.records import (
     NoticeRecord,
+    add_revision,
     facts_columns,
     get,
     insert,
@@ -285,12 +286,13 @@ class _Recorder:
             },
         )
         await self._source(record.record_id, outcome, [])
-        await self.conn.execute(
-            "INSERT INTO notice_revisions (record_id, facts_version, facts, cause, arrival_id)"
-            " VALUES ($1, 1, $2, 'arrival', $3)",
+        await add_revision(
+            self.conn,
             record.record_id,
-            self.facts.as_dict(),
-            self.notice.notice_id,
+            1,
+            self.facts,
+            cause="arrival",
+            arrival_id=self.notice.notice_id,
         )
         await history.append(
             self.conn,
@@ -363,15 +365,14 @@ class _Recorder:
         record = await update(self.conn, target.record_id, values)
         await self._source(target.record_id, outcome, changes)
         if changes:
-            await self.conn.execute(
-                "INSERT INTO notice_revisions"
-                " (record_id, facts_version, facts, changes, cause, arrival_id)"
-                " VALUES ($1, $2, $3, $4, 'arrival', $5)",
+            await add_revision(
+                self.conn,
                 target.record_id,
                 record.facts_version,
-                merged.as_dict(),
-                [c.as_dict() for c in changes],
-                self.notice.notice_id,
+                merged,
+                cause="arrival",
+                changes=changes,
+                arrival_id=self.notice.notice_id,
             )
         await history.append(
             self.conn,

@@ -15,16 +15,29 @@ and after). Actions:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 import asyncpg
 
 from radar_common.notices import history
-from radar_common.notices.errors import InvalidInput, InvalidOperation, VersionConflict
-from radar_common.notices.records import NoticeRecord, get, update
+from radar_common.notices.errors import InvalidInput
+from radar_common.notices.records import NoticeRecord, lock_for_change, update
 
+
+class DecisionAction(StrEnum):
+    ACKNOWLEDGE = "acknowledge"
+    LAST_TIME_BUY = "last_time_buy"
+    ALTERNATE = "alternate"
+    REDESIGN = "redesign"
+    ACCEPT = "accept"
+    ASSIGN = "assign"
+    NOTE = "note"
+
+
+# The actions that decide what to do about the notice (the others only note or assign).
 CHOSEN_ACTIONS = ("last_time_buy", "alternate", "redesign", "accept")
-DECISION_ACTIONS = ("acknowledge", *CHOSEN_ACTIONS, "assign", "note")
+DECISION_ACTIONS = tuple(DecisionAction)
 
 
 @dataclass(frozen=True)
@@ -62,11 +75,7 @@ async def decide(pool: asyncpg.Pool, record_id: str, decision: DecisionInput) ->
     """
     validate(decision)
     async with pool.acquire() as conn, conn.transaction():
-        record = await get(conn, record_id, for_update=True)
-        if decision.expected_version is not None and decision.expected_version != record.version:
-            raise VersionConflict(record_id, decision.expected_version, record.version)
-        if not record.is_open:
-            raise InvalidOperation(f"notice {record_id} is closed ({record.closed_reason})")
+        record = await lock_for_change(conn, record_id, decision.expected_version)
         values: dict[str, Any] = {}
         action = decision.action
         if action == "acknowledge" and record.state in ("new", "needs_review"):

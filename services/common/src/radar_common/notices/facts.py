@@ -17,10 +17,41 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields, replace
 from datetime import date
+from enum import StrEnum
 from typing import Any
 
 from radar_common.contracts import NormalizedNotice
 from radar_common.notices.dates import NoticeDates, effective_dates, parse_day
+
+
+class NoticeKind(StrEnum):
+    """What a notice announces (the normalizer's ``notice_kind``)."""
+
+    DISCONTINUANCE = "discontinuance"
+    CHANGE = "change"
+    LIFECYCLE_CHANGE = "lifecycle_change"
+    PACKING_WITHDRAWAL = "packing_withdrawal"
+    REACTIVATION = "reactivation"
+    RETRACTION = "retraction"
+
+
+class LifecycleStatus(StrEnum):
+    ACTIVE = "active"
+    NRND = "nrnd"
+    EOL = "eol"
+    OBSOLETE = "obsolete"
+    UNKNOWN = "unknown"
+
+
+class Role(StrEnum):
+    """The role of a part-number mention in its notice (only ``affected`` parts are notices)."""
+
+    AFFECTED = "affected"
+    REPLACEMENT = "replacement"
+    REFERENCED = "referenced"
+    EXCLUDED = "excluded"
+    NOT_AFFECTED = "not_affected"
+
 
 DATE_FIELDS = ("issue_date", "last_time_buy_date", "last_ship_date")
 # Kinds that report a part's status rather than announce something about it.

@@ -14,16 +14,26 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any, TypeAlias
 
 import asyncpg
 
 from radar_common.catalog import base_mpn
-from radar_common.notices.errors import NoticeNotFound
+from radar_common.notices.errors import InvalidOperation, NoticeNotFound, VersionConflict
 from radar_common.notices.facts import Change, NoticeFacts
 from radar_common.notices.identity import manufacturer_key, mpn_key, number_key
 
-STATES = ("new", "needs_review", "acknowledged", "decided", "closed")
+
+class NoticeState(StrEnum):
+    NEW = "new"
+    NEEDS_REVIEW = "needs_review"
+    ACKNOWLEDGED = "acknowledged"
+    DECIDED = "decided"
+    CLOSED = "closed"
+
+
+STATES = tuple(NoticeState)
 OPEN_STATES = ("new", "needs_review", "acknowledged", "decided")
 # States in which nobody has decided yet: reminders go on.
 UNDECIDED_STATES = ("new", "needs_review", "acknowledged")
@@ -221,6 +231,50 @@ async def update(conn: asyncpg.Connection, record_id: str, values: dict[str, Any
     if row is None:
         raise NoticeNotFound(f"no notice {record_id}")
     return record_of(row)
+
+
+async def add_revision(
+    conn: asyncpg.Connection,
+    record_id: str,
+    facts_version: int,
+    facts: NoticeFacts,
+    *,
+    cause: str,
+    changes: Sequence[Change] = (),
+    arrival_id: str = "",
+    actor: str = "",
+) -> None:
+    """Keep a version of a record's facts (``cause``: arrival or review) with what changed."""
+    await conn.execute(
+        """
+        INSERT INTO notice_revisions
+            (record_id, facts_version, facts, changes, cause, arrival_id, actor)
+        VALUES ($1, $2, $3, $4, $5, $6, $7)
+        """,
+        record_id,
+        facts_version,
+        facts.as_dict(),
+        [c.as_dict() for c in changes],
+        cause,
+        arrival_id,
+        actor,
+    )
+
+
+async def lock_for_change(
+    conn: asyncpg.Connection, record_id: str, expected_version: int | None
+) -> NoticeRecord:
+    """The record, locked for a person's change: at the version they saw, and still open.
+
+    Raises:
+        NoticeNotFound, VersionConflict, InvalidOperation (closed).
+    """
+    record = await get(conn, record_id, for_update=True)
+    if expected_version is not None and expected_version != record.version:
+        raise VersionConflict(record_id, expected_version, record.version)
+    if not record.is_open:
+        raise InvalidOperation(f"notice {record_id} is closed ({record.closed_reason})")
+    return record
 
 
 async def get(db: Executor, record_id: str, *, for_update: bool = False) -> NoticeRecord:

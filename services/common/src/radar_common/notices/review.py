@@ -25,21 +25,29 @@ import asyncpg
 from radar_common.notices import history
 from radar_common.notices.arrivals import close_record
 from radar_common.notices.clock import SystemClock
-from radar_common.notices.errors import InvalidInput, InvalidOperation, VersionConflict
-from radar_common.notices.facts import Change, NoticeFacts, fact_differences, material_changes
-from radar_common.notices.identity import identity_key, mpn_key, part_lock, record_id_of
-from radar_common.notices.records import NoticeRecord, facts_columns, get, insert, update
-
-NOTICE_KINDS = (
-    "discontinuance",
-    "change",
-    "lifecycle_change",
-    "packing_withdrawal",
-    "reactivation",
-    "retraction",
+from radar_common.notices.errors import InvalidInput, InvalidOperation
+from radar_common.notices.facts import (
+    Change,
+    LifecycleStatus,
+    NoticeFacts,
+    NoticeKind,
+    Role,
+    fact_differences,
+    material_changes,
 )
-LIFECYCLE_STATUSES = ("active", "nrnd", "eol", "obsolete", "unknown")
-ROLES = ("affected", "replacement", "referenced", "excluded", "not_affected")
+from radar_common.notices.identity import identity_key, mpn_key, part_lock, record_id_of
+from radar_common.notices.records import (
+    NoticeRecord,
+    add_revision,
+    facts_columns,
+    insert,
+    lock_for_change,
+    update,
+)
+
+NOTICE_KINDS = tuple(NoticeKind)
+LIFECYCLE_STATUSES = tuple(LifecycleStatus)
+ROLES = tuple(Role)
 
 
 @dataclass(frozen=True)
@@ -129,11 +137,7 @@ async def review_notice(pool: asyncpg.Pool, record_id: str, review: ReviewInput)
         if m.role not in ROLES:
             raise InvalidInput(f"role must be one of {', '.join(ROLES)}; got {m.role!r}")
     async with pool.acquire() as conn, conn.transaction():
-        record = await get(conn, record_id, for_update=True)
-        if review.expected_version is not None and review.expected_version != record.version:
-            raise VersionConflict(record_id, review.expected_version, record.version)
-        if not record.is_open:
-            raise InvalidOperation(f"notice {record_id} is closed ({record.closed_reason})")
+        record = await lock_for_change(conn, record_id, review.expected_version)
         return await _apply(conn, record, review)
 
 
@@ -181,15 +185,14 @@ async def _apply(
     if any(c.field == "last_time_buy_date" for c in material):
         values["ltb_since"] = review.today or SystemClock().today()
     updated = await update(conn, record.record_id, values)
-    await conn.execute(
-        "INSERT INTO notice_revisions"
-        " (record_id, facts_version, facts, changes, cause, actor)"
-        " VALUES ($1, $2, $3, $4, 'review', $5)",
+    await add_revision(
+        conn,
         record.record_id,
         updated.facts_version,
-        new.as_dict(),
-        [c.as_dict() for c in [*material, *(c for c in changes if c.field == "review")]],
-        review.actor,
+        new,
+        cause="review",
+        changes=[*material, *(c for c in changes if c.field == "review")],
+        actor=review.actor,
     )
     await history.append(
         conn,
@@ -257,13 +260,7 @@ async def _create_affected(
         part_facts.as_dict(),
         record.confidence,
     )
-    await conn.execute(
-        "INSERT INTO notice_revisions (record_id, facts_version, facts, cause, actor)"
-        " VALUES ($1, 1, $2, 'review', $3)",
-        made.record_id,
-        part_facts.as_dict(),
-        review.actor,
-    )
+    await add_revision(conn, made.record_id, 1, part_facts, cause="review", actor=review.actor)
     await history.append(
         conn,
         made.record_id,

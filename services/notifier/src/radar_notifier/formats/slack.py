@@ -73,25 +73,19 @@ def render_slack(alert: Alert) -> dict[str, Any]:
         )
     if alert.alternates:
         blocks.append(_titled_list("Alternatives", alert.alternates))
-    buttons = []
-    if alert.notice_url:
-        buttons.append(
-            {
-                "type": "button",
-                "text": {"type": "plain_text", "text": "Notice"},
-                "url": alert.notice_url,
-                "action_id": "radar_notice",
-            }
+    buttons = [
+        {
+            "type": "button",
+            "text": {"type": "plain_text", "text": label},
+            "url": url,
+            "action_id": action,
+        }
+        for label, url, action in (
+            ("Notice", alert.notice_url, "radar_notice"),
+            ("Task status", alert.status_url, "radar_task_status"),
         )
-    if alert.status_url:
-        buttons.append(
-            {
-                "type": "button",
-                "text": {"type": "plain_text", "text": "Task status"},
-                "url": alert.status_url,
-                "action_id": "radar_task_status",
-            }
-        )
+        if url
+    ]
     if buttons:
         blocks.append({"type": "actions", "elements": buttons})
     blocks.append(

@@ -20,6 +20,7 @@ from radar_common.bus.connection import PublishError
 from radar_common.contracts import NoticeWork
 from radar_common.notices import decisions, review
 from radar_common.notices.assessments import assessments_of, latest_assessment
+from radar_common.notices.decisions import DecisionAction
 from radar_common.notices.errors import (
     InvalidInput,
     InvalidOperation,
@@ -27,11 +28,13 @@ from radar_common.notices.errors import (
     NoticeNotFound,
     VersionConflict,
 )
+from radar_common.notices.facts import LifecycleStatus, NoticeKind, Role
 from radar_common.notices.history import history
 from radar_common.notices.records import (
     STATES,
     NoticeFilter,
     NoticeRecord,
+    NoticeState,
     get,
     list_records,
     revisions_of,
@@ -49,17 +52,7 @@ WRITE_AUTH = API_KEY_AUTH
 
 router = APIRouter(prefix="/v1", tags=["notices"])
 RecordId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$", description="The notice record id")]
-State = Literal["new", "needs_review", "acknowledged", "decided", "closed"]
 Severity = Literal["critical", "high", "medium", "low", "info"]
-Kind = Literal[
-    "discontinuance",
-    "change",
-    "lifecycle_change",
-    "packing_withdrawal",
-    "reactivation",
-    "retraction",
-]
-Role = Literal["affected", "replacement", "referenced", "excluded", "not_affected"]
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such notice record"}}
 WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
     **NOT_FOUND,
@@ -102,10 +95,10 @@ async def list_notices(
         Literal["pending"] | None,
         Query(alias="review", description="`pending`: notices waiting for a person to check"),
     ] = None,
-    state: Annotated[list[State] | None, Query(description="Repeat to allow several")] = None,
+    state: Annotated[list[NoticeState] | None, Query(description="Repeat to allow several")] = None,
     manufacturer: Annotated[str | None, Query(max_length=200)] = None,
     mpn: Annotated[str | None, Query(max_length=100, description="notice or matched MPN")] = None,
-    kind: Kind | None = None,
+    kind: NoticeKind | None = None,
     severity: Severity | None = None,
     since: Annotated[datetime | None, Query(description="First received at or after")] = None,
     until: Annotated[datetime | None, Query(description="First received before")] = None,
@@ -114,7 +107,7 @@ async def list_notices(
 ) -> dict[str, Any]:
     where = NoticeFilter(
         review=review_state,
-        states=tuple(state or ()),
+        states=tuple(str(s) for s in state or ()),
         manufacturer=manufacturer,
         mpn=mpn,
         kind=kind,
@@ -157,8 +150,8 @@ class Corrections(BaseModel):
     mpn: str | None = Field(default=None, min_length=1, max_length=200)
     manufacturer: str | None = Field(default=None, max_length=200)
     notice_number: str | None = Field(default=None, max_length=200)
-    notice_kind: Kind | None = None
-    lifecycle_status: Literal["active", "nrnd", "eol", "obsolete", "unknown"] | None = None
+    notice_kind: NoticeKind | None = None
+    lifecycle_status: LifecycleStatus | None = None
     issue_date: date | None = None
     last_time_buy_date: date | None = None
     last_ship_date: date | None = None
@@ -168,7 +161,7 @@ class Corrections(BaseModel):
     def values(self) -> dict[str, str]:
         out = {}
         for name, value in self.model_dump(exclude_unset=True).items():
-            out[name] = value.isoformat() if isinstance(value, date) else (value or "")
+            out[name] = value.isoformat() if isinstance(value, date) else str(value or "")
         return out
 
 
@@ -221,9 +214,7 @@ class DecisionBody(BaseModel):
     )
 
     actor: str = Field(min_length=1, max_length=200, description="Who decides")
-    action: Literal[
-        "acknowledge", "last_time_buy", "alternate", "redesign", "accept", "assign", "note"
-    ]
+    action: DecisionAction
     quantity: int | None = Field(default=None, gt=0, description="Units bought (last_time_buy)")
     alternate_mpn: str = Field(default="", max_length=200, description="For `alternate`")
     owner: str | None = Field(default=None, max_length=200)
@@ -288,7 +279,7 @@ async def review_notice(
     given = review.ReviewInput(
         actor=body.actor,
         corrections=body.corrections.values(),
-        mentions=tuple(review.MentionRole(m.mpn, m.role, m.replaces) for m in body.mentions),
+        mentions=tuple(review.MentionRole(m.mpn, str(m.role), m.replaces) for m in body.mentions),
         note=body.note,
         expected_version=expected_version(if_match, body.expected_version),
     )
@@ -325,7 +316,7 @@ async def decide_notice(
     """Recorded in the audit trail with who and when; a decision stops the reminders."""
     given = decisions.DecisionInput(
         actor=body.actor,
-        action=body.action,
+        action=str(body.action),
         quantity=body.quantity,
         alternate_mpn=body.alternate_mpn,
         owner=body.owner,
