@@ -7,6 +7,7 @@ import asyncio
 import asyncpg
 import pytest
 
+from radar_common.contracts import NormalizedNotice
 from radar_common.notices.arrivals import record_arrival
 from radar_common.notices.history import history
 from radar_common.notices.records import get, sources_of
@@ -162,6 +163,32 @@ async def test_a_reactivation_closes_the_open_notice(pool: asyncpg.Pool) -> None
     )
     assert again.outcome == "new"
     assert again.record.record_id != notice.record.record_id
+
+
+def status_report(mpn: str, event: str, status: str) -> NormalizedNotice:
+    """A lifecycle watcher's report: a status, no notice number, no dates."""
+    return arrival(
+        mpn,
+        event=event,
+        source="watcher",
+        notice_number="",
+        notice_kind="lifecycle_change",
+        lifecycle_status=status,
+        issue_date="",
+        last_time_buy_date="",
+        last_ship_date="",
+    )
+
+
+async def test_a_status_report_that_the_part_is_active_closes_its_notice(
+    pool: asyncpg.Pool,
+) -> None:
+    notice = await record_arrival(pool, arrival())
+    made = await record_arrival(pool, status_report("LM358DR", "w1", "active"))
+    assert (made.outcome, made.record.record_id) == ("closed", notice.record.record_id)
+    assert made.record.closed_reason == "reactivated by the manufacturer"
+    alone = await record_arrival(pool, status_report("NE555P", "w2", "active"))
+    assert (alone.outcome, alone.record.state) == ("new", "closed")
 
 
 async def test_a_retraction_closes_the_notice_it_withdraws(pool: asyncpg.Pool) -> None:

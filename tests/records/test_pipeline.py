@@ -252,3 +252,51 @@ def test_reminders_fire_on_the_clock_and_stop_after_a_decision(running: Running)
     assert running.alerts(alert_kind="reminder") == [reminder]
     kinds = [a["data"]["alert_kind"] for a in running.alerts(mpn="STM32F103C8T6")]
     assert kinds == ["new", "reminder"]
+
+
+def component_alert(mpn: str, status: str) -> dict[str, Any]:
+    """What the lifecycle watcher sends for a part whose status changed."""
+    return {
+        "source_platform": "watcher",
+        "manufacturer_code": "STMicroelectronics",
+        "part_number": mpn,
+        "lifecycle_status": status,
+        "idempotency_key": f"watch-{mpn}-{status}",
+    }
+
+
+def test_a_status_report_merges_a_review_corrects_and_a_reactivation_closes(
+    running: Running,
+) -> None:
+    running.send("/v1/events/ingest", siliconexpert("STM32F103C8T6"))
+    (alert,) = running.wait_alerts(1, mpn="STM32F103C8T6")
+    record_id = alert["data"]["record_id"]
+
+    status = running.send(
+        "/v1/ingest/component-alert", component_alert("STM32F103C8T6", "Obsolete")
+    )
+    (notice,) = running.task(status)["result"]["notices"]
+    assert (notice["outcome"], notice["record_id"]) == ("merged", record_id)
+
+    corrected = LTB + timedelta(days=30)
+    review = running.api.post(
+        f"/v1/notices/{record_id}/review",
+        json={"actor": "jane", "corrections": {"last_time_buy_date": corrected.isoformat()}},
+    )
+    assert review.status_code == 202, review.text
+    queued = review.json()["reassessment"]
+    (changed,) = running.wait_alerts(1, mpn="STM32F103C8T6", alert_kind="changed")
+    assert changed["data"]["trigger"] == "review"
+    diff = {c["field"]: (c.get("before", ""), c["after"]) for c in changed["data"]["changes"]}
+    assert diff["last_time_buy_date"] == (LTB.isoformat(), corrected.isoformat())
+    assert diff["review"] == ("", "corrected")
+    assert running.task(queued["task_id"])["state"] == "SUCCESS"
+
+    back = running.send("/v1/ingest/component-alert", component_alert("STM32F103C8T6", "Active"))
+    (closed,) = running.wait_alerts(1, mpn="STM32F103C8T6", alert_kind="closed")
+    assert closed["alert"]["title"].startswith("CLOSED: STM32F103C8T6")
+    assert running.task(back)["result"]["notices"][0]["outcome"] == "closed"
+    kinds = [a["data"]["alert_kind"] for a in running.alerts(mpn="STM32F103C8T6")]
+    assert kinds == ["new", "changed", "closed"]
+    record = running.api.get(f"/v1/notices/{record_id}").json()
+    assert (record["state"], record["sources_count"]) == ("closed", 3)

@@ -14,7 +14,8 @@ an advisory lock per part (so replicas handling two copies of a notice at once s
      of the part; any other notice its fallback key, else an open numbered record of the
      same part and kind whose stated dates agree.
 4. **No match**: a new record (``needs_review`` when the arrival's review is pending).
-   **A match**: a reactivation closes it; an arrival whose revision label is older than the
+   **A match**: a reactivation closes it (a reactivation notice, or a lifecycle-status report
+   that the part is ``active`` again); an arrival whose revision label is older than the
    record's is kept as a source only (``stale``); otherwise the arrival's stated facts are laid
    over the record's (:func:`~radar_common.notices.facts.overlay`). If that moves a material
    fact the record is ``revised`` (its facts version goes up, the assessment is redone and one
@@ -153,14 +154,14 @@ async def record_arrival(
         if facts.notice_kind == "retraction":
             return await recorder.retraction()
         target = await match_record(conn, facts)
-        if target is None and facts.notice_kind == "reactivation":
+        if target is None and reactivates(facts):
             # Nothing open to reactivate: kept for the record, closed at once.
             arrival = await recorder.create(
                 state="closed", closed_reason="reactivation; no open notice of the part"
             )
         elif target is None:
             arrival = await recorder.create()
-        elif facts.notice_kind == "reactivation" and target.is_open:
+        elif reactivates(facts) and target.is_open:
             arrival = await recorder.close(target, "reactivated by the manufacturer")
         else:
             arrival = await recorder.join(target)
@@ -174,6 +175,13 @@ async def record_arrival(
                 closed=(*arrival.closed, *removed),
             )
         return arrival
+
+
+def reactivates(facts: NoticeFacts) -> bool:
+    """A reactivation notice, or a status report that the part is active (made) again."""
+    return facts.notice_kind == "reactivation" or (
+        facts.notice_kind in STATUS_KINDS and facts.lifecycle_status == "active"
+    )
 
 
 def _dates_agree(a: NoticeFacts, b: NoticeFacts) -> bool:
