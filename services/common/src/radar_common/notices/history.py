@@ -42,7 +42,6 @@ KIND_OF_ACTION = {
     "assessed": "reassessment",
     "reminded": "reminder",
 }
-SYSTEM_ACTORS = ("inference", "scheduler")
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,6 @@ class NoticeState(StrEnum):
 
 
 STATES = tuple(NoticeState)
-OPEN_STATES = ("new", "needs_review", "acknowledged", "decided")
 # States in which nobody has decided yet: reminders go on.
 UNDECIDED_STATES = ("new", "needs_review", "acknowledged")
 Executor: TypeAlias = asyncpg.Connection | asyncpg.Pool
