@@ -26,6 +26,8 @@ from radar_common.contracts import Assessment, NormalizedNotice
 from radar_common.notices.clock import FixedClock
 from radar_common.notices.decisions import DecisionInput, decide
 from radar_common.notices.reassessment import catalog_changed
+from radar_common.notices.review import ReviewInput, review_notice
+from radar_common.notices.work import reassess, request_work
 from radar_common.tasks import Task, TaskStore
 from radar_inference.handler import inference_stage
 from radar_inference.scheduler import Scheduler
@@ -231,3 +233,29 @@ async def test_reminders_fire_on_the_clock_once_and_stop_after_a_decision(
     assert [a.alert_kind for a in await pipeline.published()] == []
     sent = await pipeline.pool.fetch("SELECT offset_days FROM notice_reminders")
     assert [r["offset_days"] for r in sent] == [90]
+
+
+async def test_a_review_asked_for_twice_alerts_once_and_its_task_ends(pipeline: Pipeline) -> None:
+    """The scheduler may ask for a review's re-assessment before the API's message is handled:
+    one assessment, one alert id, and the review's task still hears from the notifier."""
+    await pipeline.send(arrival(received=RECEIVED))
+    (new,) = await pipeline.published()
+    result = await review_notice(
+        pipeline.pool,
+        new.record_id,
+        ReviewInput(actor="jane", corrections={"last_time_buy_date": "2026-06-02"}),
+    )
+    scheduled = reassess(
+        new.record_id, trigger="review", key=f"facts:{result.record.facts_version}"
+    )
+    await request_work(pipeline.bus, scheduled)
+    task = Task.new("c" * 32, "d" * 32, source="review", format="review")
+    await pipeline.tasks.create(task)
+    asked = reassess(new.record_id, trigger="review", key=scheduled.key, actor="jane")
+    await request_work(pipeline.bus, asked, task_id=task.task_id, trace_id=task.trace_id)
+    published = await pipeline.published()
+    assert {a.assessment_id for a in published} == {published[0].assessment_id}
+    assert published[0].alert_kind == "changed"
+    assert task.task_id in {a.task_id for a in published}
+    state = await pipeline.tasks.get(task.task_id)
+    assert next(s for s in state.steps if s.name == "persist").state == "done"

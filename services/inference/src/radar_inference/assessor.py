@@ -68,6 +68,21 @@ def inputs_assessment_id(record: NoticeRecord, fingerprint: str, as_of: date) ->
     )
 
 
+def published_id(a: Assessment) -> str:
+    """The message id of a published assessment: the same assessment published for another
+    task (a review's re-assessment that the scheduler also asked for) is another message, so
+    each task hears back from the notifier, which still alerts once per assessment."""
+    return f"{a.assessment_id}.{a.task_id}"
+
+
+def for_origin(a: Assessment, origin: Origin) -> Assessment:
+    """A stored assessment, published again for the task now asking (when there is one)."""
+    if origin.task_id and a.task_id != origin.task_id:
+        a.task_id, a.trace_id = origin.task_id, origin.trace_id
+        a.part_index, a.part_count = origin.part_index, max(1, origin.part_count)
+    return a
+
+
 async def stored_assessment(db: Executor, assessment_id: str) -> Assessment | None:
     body = await db.fetchval("SELECT body FROM assessments WHERE assessment_id = $1", assessment_id)
     return None if body is None else ParseDict(body, Assessment(), ignore_unknown_fields=True)
@@ -102,7 +117,7 @@ class Assessor:
             # save finds the stored assessment anyway.
             stored = await stored_assessment(conn, assessment_id)
             if stored is not None:
-                return stored
+                return for_origin(stored, origin)
         used = fingerprint if fingerprint is not None else await fingerprint_of(conn, record)
         match = await match_facts(conn, record.facts)
         subject = Subject.of_record(
@@ -132,7 +147,7 @@ class Assessor:
         if stored is a:
             llm_calls.assessed(a.severity, a.engine)
         await link_assessment(conn, stored, fingerprint=used)
-        return stored
+        return for_origin(stored, origin)
 
     async def closed_alert(
         self, conn: asyncpg.Connection, record: NoticeRecord, origin: Origin
@@ -141,7 +156,7 @@ class Assessor:
         assessment_id = assessment_id_of(record.record_id, "closed")
         stored = await stored_assessment(conn, assessment_id)
         if stored is not None:
-            return stored
+            return for_origin(stored, origin)
         body = await latest_assessment(conn, record)
         if body is None:
             return None

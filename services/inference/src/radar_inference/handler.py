@@ -21,7 +21,7 @@ from radar_common.contracts import Assessment, NormalizedNotice
 from radar_common.notices.arrivals import Arrival, record_arrival
 from radar_common.notices.assessments import latest_assessment
 from radar_common.notices.records import revision_changes
-from radar_inference.assessor import Assessor, Origin, facts_assessment_id
+from radar_inference.assessor import Assessor, Origin, facts_assessment_id, published_id
 from radar_inference.crew import CrewNarrator
 from radar_inference.engine import Subject
 from radar_inference.settings import InferenceSettings
@@ -115,7 +115,7 @@ def inference_stage(
         decode=parse_as(NormalizedNotice),
         handle=handle,
         output_subject=topology.assessments,
-        output_id=lambda a: a.assessment_id,
+        output_id=published_id,
     )
 
 

@@ -4,7 +4,8 @@ Consumes :class:`NoticeWork` from the work stream (published by the scheduler an
 after a review) through the same runtime as every stage. Each kind of work is idempotent:
 
 - ``reassess``: a record whose facts are ahead of its assessment gets the assessment of that
-  facts version; otherwise the record is assessed as of the work's day with the current
+  facts version (asked for again once made — by the scheduler and by a review's task — the same
+  assessment goes out again for the asking task: the notifier alerts once); otherwise the record is assessed as of the work's day with the current
   catalog — unless nothing moved (same day, same catalog inputs): then its latest assessment
   stands (published again only when this same work made it: a redelivery);
 - ``remind``: only while the record is undecided and its LTB date is the reminder's; the
@@ -25,7 +26,7 @@ from radar_common.notices.clock import Clock
 from radar_common.notices.dates import parse_day
 from radar_common.notices.errors import NoticeNotFound
 from radar_common.notices.facts import Change
-from radar_common.notices.reassessment import fingerprint_in
+from radar_common.notices.reassessment import facts_key, fingerprint_in
 from radar_common.notices.records import NoticeRecord, get, revision_changes
 from radar_common.notices.reminders import DueReminder, record_reminder, still_due
 from radar_inference.assessor import (
@@ -33,7 +34,9 @@ from radar_inference.assessor import (
     Origin,
     facts_assessment_id,
     fingerprint_of,
+    for_origin,
     inputs_assessment_id,
+    published_id,
     stored_assessment,
 )
 from radar_inference.crew import CrewNarrator
@@ -119,6 +122,14 @@ class NoticeWorker:
         if fingerprint is None:
             fingerprint = await fingerprint_of(conn, record)
         changes: list[Change] = []
+        if work.key == facts_key(record.facts_version) and (
+            record.assessed_facts_version >= record.facts_version
+        ):
+            # Another message made this very assessment (the scheduler asked too, or this is a
+            # redelivery): the same alert again for this task; the notifier sends it once.
+            stored = await stored_assessment(conn, facts_assessment_id(record))
+            if stored is not None:
+                return for_origin(stored, origin)
         if record.assessed_facts_version < record.facts_version:
             trigger = work.trigger if work.trigger in ("review", "revision") else "revision"
             assessment_id = facts_assessment_id(record)
@@ -128,9 +139,10 @@ class NoticeWorker:
             if record.as_of == as_of and record.inputs_fingerprint == fingerprint:
                 # Nothing moved since the latest assessment. If this very work made it (a
                 # redelivery after a crash), publish it again; any other work's stands alone.
-                if record.assessment_id == assessment_id:
-                    return await stored_assessment(conn, assessment_id)
-                return None
+                if record.assessment_id != assessment_id:
+                    return None
+                stored = await stored_assessment(conn, assessment_id)
+                return for_origin(stored, origin) if stored is not None else None
             if fingerprint != record.inputs_fingerprint:
                 trigger = "catalog"
             else:
@@ -191,5 +203,5 @@ def work_stage(
         decode=parse_as(NoticeWork),
         handle=worker.handle,
         output_subject=topology.assessments,
-        output_id=lambda a: a.assessment_id,
+        output_id=published_id,
     )

@@ -89,6 +89,11 @@ class DueWork:
     key: str
 
 
+def facts_key(facts_version: int) -> str:
+    """The key of the re-assessment a new version of a notice's facts needs."""
+    return f"facts:{facts_version}"
+
+
 def inputs_key(facts_version: int, fingerprint: str, day: date) -> str:
     """The key of a re-assessment with unchanged facts: its facts, catalog inputs and day."""
     return f"inputs:{facts_version}:{fingerprint}:{day.isoformat()}"
@@ -184,7 +189,7 @@ async def due_reassessments(
         if r["assessed_facts_version"] < r["facts_version"]:
             if r["settled"]:
                 trigger = "review" if r["cause"] == "review" else "revision"
-                work = DueWork(r["record_id"], trigger, f"facts:{r['facts_version']}")
+                work = DueWork(r["record_id"], trigger, facts_key(r["facts_version"]))
         else:
             current = (fingerprints or {}).get(r["record_id"], r["inputs_fingerprint"])
             key = inputs_key(r["facts_version"], current, today)

@@ -16,8 +16,11 @@ from radar_common.bus.connection import TASK_ID_HEADER, TRACE_ID_HEADER, Bus
 from radar_common.contracts import NoticeWork
 
 
-def work_message_id(work: NoticeWork) -> str:
-    return f"work:{work.record_id}:{work.kind}:{work.key}"
+def work_message_id(work: NoticeWork, task_id: str = "") -> str:
+    """Stable per piece of work, and per task: the scheduler asking for a review's
+    re-assessment must not swallow the message the review's own task waits for."""
+    base = f"work:{work.record_id}:{work.kind}:{work.key}"
+    return f"{base}:{task_id}" if task_id else base
 
 
 def reassess(
@@ -53,6 +56,6 @@ async def request_work(
     await bus.publish(
         bus.topology.notice_work,
         work.SerializeToString(),
-        msg_id=work_message_id(work),
+        msg_id=work_message_id(work, task_id),
         headers=headers,
     )

@@ -30,6 +30,7 @@ from radar_common.notices.errors import (
 )
 from radar_common.notices.facts import LifecycleStatus, NoticeKind, Role
 from radar_common.notices.history import history
+from radar_common.notices.reassessment import facts_key
 from radar_common.notices.records import (
     STATES,
     NoticeFilter,
@@ -230,7 +231,7 @@ async def _queue(
         reassess(
             r.record_id,
             trigger="review",
-            key=f"facts:{r.facts_version}",
+            key=facts_key(r.facts_version),
             actor=actor,
         )
         for r in to_assess
