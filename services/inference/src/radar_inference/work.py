@@ -4,10 +4,11 @@ Consumes :class:`NoticeWork` from the work stream (published by the scheduler an
 after a review) through the same runtime as every stage. Each kind of work is idempotent:
 
 - ``reassess``: a record whose facts are ahead of its assessment gets the assessment of that
-  facts version (asked for again once made — by the scheduler and by a review's task — the same
-  assessment goes out again for the asking task: the notifier alerts once); otherwise the record is assessed as of the work's day with the current
-  catalog — unless nothing moved (same day, same catalog inputs): then its latest assessment
-  stands (published again only when this same work made it: a redelivery);
+  facts version (asked for again once made — by the scheduler and by a review's task — the
+  same assessment goes out again for the asking task: the notifier alerts once); otherwise
+  the record is assessed as of the work's day with the current catalog — unless nothing moved
+  (same day, same catalog inputs): then its latest assessment stands (published again only
+  when this same work made it: a redelivery);
 - ``remind``: only while the record is undecided and its LTB date is the reminder's; the
   reminder is recorded once (:func:`radar_common.notices.reminders.record_reminder`);
 - ``close``: the "closed" alert of a record.
