@@ -44,22 +44,29 @@ tools: ## External tools the checks need (helm, promtool)
 	@bash scripts/install-tools.sh
 
 .PHONY: lint
-lint: venv ## ruff (lint + format check) and mypy --strict
+lint: venv ## ruff, mypy --strict, and each package installed alone imports what it declares
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy services/*/src tests
+	UV=$(UV) $(PY) scripts/check_imports.py
 
 .PHONY: fmt
 fmt: venv ## Format and autofix
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
+.PHONY: eval
+eval: venv ## How well the normalizer reads both notice corpora (part/field P/R, role confusions)
+	$(PY) -m tests.normalizer.eval
+
 .PHONY: bench
 bench: venv ## Benchmarks: print tables, write bench/results/*.json
 	$(PY) bench/run_all.py
 
 # ---- Kubernetes delivery ----
-RADAR_SERVICES := ingestion normalizer inference notifier
+# One Dockerfile; an image per service and per extra (scripts/images.py reads the workspace:
+# a new service under services/ is built without a change here).
+IMAGES = $(shell python3 scripts/images.py)
 REGISTRY ?=
 TAG ?= dev
 HELM := .tools/bin/helm
@@ -67,11 +74,12 @@ HELM_VALUE_SETS := "" "-f charts/radar/values-production.yaml" "-f k8s/values-de
 	"-f charts/radar/values-production.yaml --set capabilities.keda=false"
 
 .PHONY: images
-images: ## Build the service images (REGISTRY=…, TAG=…, PUSH=1 pushes them)
-	@for svc in $(RADAR_SERVICES); do \
-	  ref="$(if $(REGISTRY),$(REGISTRY)/)radar-$$svc:$(TAG)"; \
+images: ## Build the images: radar-<svc>:TAG, radar-inference:TAG-crew (REGISTRY=…, PUSH=1)
+	@for image in $(IMAGES); do \
+	  svc=$${image%%:*}; extra=$${image#$$svc}; extra=$${extra#:}; \
+	  ref="$(if $(REGISTRY),$(REGISTRY)/)radar-$$svc:$(TAG)$${extra:+-$$extra}"; \
 	  echo "==> $$ref"; \
-	  docker build -f services/$$svc/Dockerfile -t "$$ref" . || exit 1; \
+	  docker build --build-arg SERVICE=$$svc --build-arg EXTRAS=$$extra -t "$$ref" . || exit 1; \
 	  if [ -n "$(PUSH)" ]; then docker push "$$ref" || exit 1; fi; \
 	done
 

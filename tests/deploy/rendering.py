@@ -40,15 +40,21 @@ VALUES_SETS: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]]
     ),
 }
 WORKERS = ("normalizer", "inference", "notifier")
-SERVICES = ("ingestion", *WORKERS)
+SERVICES = ("ingestion", *WORKERS, "console")
+# Services that take requests and scale on CPU (the console runs fixed replicas).
+AUTOSCALED = ("ingestion", *WORKERS)
 
 
 def tool(name: str) -> str | None:
-    """A tool from the project-local .tools/bin first, then from PATH."""
+    """A tool from the project-local .tools/bin first, then PATH, then .venv-tools/bin (uv)."""
     local = ROOT / ".tools" / "bin" / name
     if local.is_file() and os.access(local, os.X_OK):
         return str(local)
-    return shutil.which(name)
+    found = shutil.which(name)
+    bootstrap = ROOT / ".venv-tools" / "bin" / name  # where `make venv` puts uv
+    if found is None and bootstrap.is_file() and os.access(bootstrap, os.X_OK):
+        return str(bootstrap)
+    return found
 
 
 class HelmError(RuntimeError):

@@ -13,6 +13,7 @@ import yaml
 
 from .kube_schemas import latest_version, strict_errors
 from .rendering import (
+    AUTOSCALED,
     CHART,
     ROOT,
     SCHEMAS,
@@ -88,7 +89,8 @@ def test_keda_renders_a_scaledobject_per_worker_and_no_replicas() -> None:
         rendered = render(name)
         assert rendered.names("ScaledObject") == {f"radar-{w}" for w in WORKERS}, name
         assert rendered.names("HorizontalPodAutoscaler") == {"radar-ingestion"}, name
-        for deploy in rendered.of_kind("Deployment"):
+        for service in AUTOSCALED:  # the console runs a fixed number of replicas
+            deploy = rendered.get("Deployment", f"radar-{service}")
             assert "replicas" not in deploy["spec"], f"{name}: {deploy['metadata']['name']}"
 
 
@@ -96,7 +98,7 @@ def test_keda_renders_a_scaledobject_per_worker_and_no_replicas() -> None:
 def test_without_keda_workers_fall_back_to_hpa(name: str) -> None:
     rendered = render(name)
     assert not rendered.of_kind("ScaledObject")
-    assert rendered.names("HorizontalPodAutoscaler") == {f"radar-{s}" for s in SERVICES}
+    assert rendered.names("HorizontalPodAutoscaler") == {f"radar-{s}" for s in AUTOSCALED}
     for worker in WORKERS:
         hpa = rendered.get("HorizontalPodAutoscaler", f"radar-{worker}")
         assert hpa["spec"]["minReplicas"] >= 1
@@ -179,7 +181,8 @@ def test_deployments_probe_drain_and_spread(name: str) -> None:
         assert c["readinessProbe"]["httpGet"]["path"] == "/readyz"
         assert c["livenessProbe"]["httpGet"]["path"] == "/healthz"
         assert c["startupProbe"]["httpGet"]["path"] == "/healthz"
-        assert c["ports"] == [{"name": "http", "containerPort": 8080, "protocol": "TCP"}]
+        assert c["ports"][0] == {"name": "http", "containerPort": 8080, "protocol": "TCP"}
+        assert [p["name"] for p in c["ports"]] == ["http", "metrics"]
         env = env_of(c)
         assert env["RADAR_SHUTDOWN_GRACE_SECONDS"]
         pre_stop = c.get("lifecycle", {}).get("preStop", {}).get("sleep", {}).get("seconds", 0)
@@ -188,10 +191,11 @@ def test_deployments_probe_drain_and_spread(name: str) -> None:
         keys = {t["topologyKey"] for t in pod["topologySpreadConstraints"]}
         assert keys == {"topology.kubernetes.io/zone", "kubernetes.io/hostname"}
         # The notifier also mounts its routing table when one is configured (read-only).
+        # NATS credentials and CA files are mounted when configured (test_deploy_security).
         mounts = {m["name"] for m in c["volumeMounts"]} - (
             {"routes"} if service == "notifier" else set()
         )
-        assert mounts == {"tmp"}
+        assert mounts - {"nats-credentials", "nats-tls"} == {"tmp"}
         if service in WORKERS:
             assert int(env["RADAR_FETCH_BATCH"]) >= 1
 
@@ -220,6 +224,12 @@ def test_config_and_least_privilege_secrets() -> None:
             "RADAR_WEBHOOK_SIGNING_SECRET",
             "RADAR_SMTP_URL",
         },
+        "console": {
+            "RADAR_DATABASE_URL",
+            "RADAR_CONSOLE_SESSION_SECRET",
+            "RADAR_OIDC_CLIENT_SECRET",
+            "RADAR_CONSOLE_DEV_TOKEN",
+        },
     }
     for service, names in expected.items():
         (c,) = rendered.get("Deployment", f"radar-{service}")["spec"]["template"]["spec"][
@@ -230,7 +240,9 @@ def test_config_and_least_privilege_secrets() -> None:
             for e in c["env"]
             if "secretKeyRef" in e.get("valueFrom", {})
         }
-        assert set(secret_env) == names, service
+        # Every process also talks to NATS (its credentials, when given, test_deploy_security).
+        nats = {"RADAR_NATS_USER", "RADAR_NATS_PASSWORD", "RADAR_NATS_TOKEN"}
+        assert set(secret_env) == names | nats, service
         assert all(ref["name"] == "radar-secrets" for ref in secret_env.values())
 
 
@@ -317,7 +329,8 @@ def test_network_policies_let_keda_reach_nats_monitoring() -> None:
         policy = rendered.get("NetworkPolicy", f"radar-{service}")
         egress_ports = {p["port"] for r in policy["spec"]["egress"] for p in r["ports"]}
         assert {53, 4222, 5432} <= egress_ports, service
-        assert (443 in egress_ports) == (service in {"inference", "notifier"}), service
+        # LLM, chat and webhook endpoints, the console's identity provider.
+        assert (443 in egress_ports) == (service in {"inference", "notifier", "console"}), service
 
 
 def test_monitoring_objects_are_gated_on_their_crds() -> None:
@@ -327,7 +340,7 @@ def test_monitoring_objects_are_gated_on_their_crds() -> None:
         rendered = render(name)
         monitor = rendered.get("ServiceMonitor", "radar")
         assert (
-            monitor["spec"]["endpoints"][0] | {"port": "http", "path": "/metrics"}
+            monitor["spec"]["endpoints"][0] | {"port": "metrics", "path": "/metrics"}
             == monitor["spec"]["endpoints"][0]
         )
         rendered.get("PrometheusRule", "radar")
@@ -335,7 +348,7 @@ def test_monitoring_objects_are_gated_on_their_crds() -> None:
     assert not off.of_kind("ServiceMonitor")
     # every Service the ServiceMonitor selects exposes the port it scrapes
     for svc in render("production").of_kind("Service"):
-        assert [p["name"] for p in svc["spec"]["ports"]] == ["http"]
+        assert [p["name"] for p in svc["spec"]["ports"]] == ["http", "metrics"]
 
 
 def test_dashboard_configmap_for_grafana_sidecar() -> None:
@@ -381,6 +394,19 @@ def test_ingress_optional_and_points_at_the_api() -> None:
     ingress = render("production").get("Ingress", "radar-ingestion")
     backend = ingress["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]
     assert backend == {"name": "radar-ingestion", "port": {"name": "http"}}
+
+
+def test_console_ingress_serves_the_root_path_beside_the_api() -> None:
+    rendered = render("all-options")
+    (rule,) = rendered.get("Ingress", "radar-console")["spec"]["rules"]
+    (path,) = rule["http"]["paths"]
+    assert path["path"] == "/"
+    assert path["backend"]["service"] == {"name": "radar-console", "port": {"name": "http"}}
+    service = rendered.get("Service", "radar-console")
+    assert service["spec"]["ports"][0]["targetPort"] == "http"
+    # Fixed replicas (sessions are signed cookies, any replica serves anyone), no HPA.
+    assert "radar-console" not in rendered.names("HorizontalPodAutoscaler")
+    assert render("default").get("Deployment", "radar-console")["spec"]["replicas"] == 2
 
 
 def test_labels_are_standard() -> None:

@@ -21,6 +21,7 @@ from pydantic import SecretStr
 from pydantic_settings import BaseSettings
 
 from radar_common.bus import lag
+from radar_console.settings import ConsoleSettings
 from radar_inference.settings import InferenceSettings
 from radar_ingestion.settings import IngestionSettings
 from radar_normalizer.settings import NormalizerSettings
@@ -36,6 +37,7 @@ SETTINGS: dict[str, type[BaseSettings]] = {
     "normalizer": NormalizerSettings,
     "inference": InferenceSettings,
     "notifier": NotifierSettings,
+    "console": ConsoleSettings,
 }
 
 # Settings the chart deliberately does not expose, and why.
@@ -58,10 +60,11 @@ CHART_FIXED: dict[str, str] = {
 }
 
 
-# Settings read from the environment outside the settings classes, by every service.
+# Settings read from the environment outside the settings classes, by these services.
 OUTSIDE_SETTINGS: dict[str, str] = {
     "backlog_poll_seconds": "radar_common.bus.lag.poll_interval (ingestion and the workers)",
 }
+READ_OUTSIDE = ("ingestion", "normalizer", "inference", "notifier")
 
 # Credentials typed as plain str (or str | None); SecretStr fields are credentials too.
 CREDENTIALS = {"database_url", "api_keys", "webhook_secret", "mailgun_signing_key", "webhook_url"}
@@ -72,12 +75,17 @@ SPOT_CHECKS: dict[str, dict[str, object]] = {
     "normalizer": {"llm_model": "openai/gpt-4o-mini-extract", "catalog_match": True},
     "inference": {"ltb_safety": Decimal("0.15"), "llm_base_url": "http://llm-crew.internal/v1"},
     "notifier": {"smtp_to": "ops@example.com,buyers@example.com", "digest_hour_utc": 7},
+    "console": {
+        "console_task_list_limit": 100,
+        "oidc_roles": "radar-admins=admin,radar-engineers=engineer",
+    },
 }
 
 
 def fields_of(service: str) -> list[str]:
     """The settings a service reads: its settings class's fields, then the others."""
-    return [*SETTINGS[service].model_fields, *OUTSIDE_SETTINGS]
+    outside = OUTSIDE_SETTINGS if service in READ_OUTSIDE else {}
+    return [*SETTINGS[service].model_fields, *outside]
 
 
 def env_name(field: str) -> str:
@@ -172,7 +180,8 @@ def test_services_accept_the_rendered_settings(
             monkeypatch.delenv(name)
     for name, value in variables("all-options", service).items():
         # A Secret's value is not in the manifests: any string stands in for it.
-        monkeypatch.setenv(name, value if value is not None else "from-the-secret")
+        # (Long enough for the console's session secret and sign-in token checks.)
+        monkeypatch.setenv(name, value if value is not None else "from-the-secret-" * 3)
     settings: Mapping[str, object] = SETTINGS[service]().model_dump()
     assert settings["service_name"] == service
     assert settings["http_host"] == "0.0.0.0"

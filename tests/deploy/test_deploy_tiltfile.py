@@ -10,7 +10,9 @@ from typing import Any
 
 import pytest
 
-from .dockerfiles import parse_dockerfile
+from tests.support.scripts import load_script
+
+from .dockerfiles import parse_dockerfile, substitute
 from .rendering import ROOT, SERVICES, WORKERS, render_cached
 
 sl = pytest.importorskip("starlark", reason="starlark-pyo3 not installed: run `make tools`")
@@ -88,6 +90,11 @@ def tilt() -> Tilt:
     return evaluate(ROOT / "Tiltfile")
 
 
+def extras_of(service: str) -> set[str]:
+    """The extras `make images` builds a variant image of ``service`` with."""
+    return {extra for s, extra in load_script("images").images() if s == service and extra}
+
+
 def exists(rel: str) -> bool:
     return (ROOT / rel).exists()
 
@@ -133,11 +140,22 @@ def test_images_match_the_dockerfiles_and_the_chart(tilt: Tilt) -> None:
         assert "command" not in c, "a k8s command would bypass Tilt's restart wrapper"
     for ref, call in builds.items():
         service = ref.removeprefix("radar-")
+        assert call.kwargs["dockerfile"] == "Dockerfile", "the one Dockerfile"
         df = parse_dockerfile(ROOT / call.kwargs["dockerfile"])
         (entrypoint,) = df.final.of("ENTRYPOINT")
         assert json.loads(entrypoint.args) == call.kwargs["entrypoint"]
-        assert call.kwargs["build_args"]["APP_OWNER"] == "10001"
+        args = call.kwargs["build_args"]
+        assert args["SERVICE"] == service
+        assert args["EXTRAS"] in {"", *extras_of(service)}
+        assert args["APP_OWNER"] == "10001"
         assert any(a.args.startswith("APP_OWNER") for a in df.final.of("ARG"))
+        copied = {
+            substitute(op, args)
+            for c in df.stage("builder").of("COPY")
+            if "from" not in c.flags()
+            for op in c.operands()[:-1]
+        }
+        assert copied <= set(call.kwargs["only"]), "Tilt must send what the Dockerfile copies"
         steps = call.kwargs["live_update"]
         assert steps[0]["step"] == "fall_back_on", "fall_back_on must come first"
         dests = [c.args[1] for c in tilt.of("sync") if c.args[0].endswith(f"radar_{service}")]

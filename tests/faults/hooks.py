@@ -1,71 +1,50 @@
-"""A loopback alert receiver that decides each answer from the request and counts effects.
+"""The fault suite's alert receiver: answers by policy and counts effects per notification.
 
-Unlike ``tests.support.receiver`` (a script per path), a :class:`HookReceiver` asks a policy
-for every request — "answer 429 the first time this assessment arrives, then 200" — and records
-the status it answered, so that it can tell a delivered alert from a refused attempt and count
-duplicates per (channel, notification).
+A :class:`HookReceiver` is the suite's one loopback HTTP server (``tests.support.receiver``)
+with two differences: it asks a policy for every answer — "answer 429 the first time this
+assessment arrives, then 200" — and it counts attempts per (channel, notification), so that it
+can tell a delivered alert from a refused attempt and count duplicates.
 """
 
 from __future__ import annotations
 
-import json
 import re
-import threading
 import time
-from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections import defaultdict
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 
-from tests.support.receiver import Answer
+from tests.support.receiver import Answer, Received, Receiver
 
 
-@dataclass(frozen=True)
-class Hit:
-    """One request as the receiver saw and answered it."""
+def channel_of(hit: Received) -> str:
+    """The channel a request came in on: the first segment of its path."""
+    return hit.path.strip("/").split("/")[0] or "webhook"
 
-    at: float
-    channel: str
-    headers: dict[str, str]
-    body: bytes
-    status: int
-    attempt: int
 
-    @property
-    def delivered(self) -> bool:
-        return 200 <= self.status < 300
+def _alert_field(hit: Received, name: str) -> str:
+    """A field of the generic webhook's ``data``, else ``<name> <id>`` in Slack/Teams text."""
+    try:
+        doc = hit.json()
+    except ValueError:
+        doc = None
+    if isinstance(doc, dict) and isinstance(doc.get("data"), dict):
+        return str(doc["data"].get(f"{name}_id") or "")
+    found = re.search(rf"{name}\W{{1,4}}([0-9a-f]{{32}})", hit.body.decode(errors="replace"))
+    return found.group(1) if found else ""
 
-    def payload(self) -> Any:
-        try:
-            return json.loads(self.body)
-        except ValueError:
-            return None
 
-    @property
-    def idempotency_key(self) -> str:
-        return next((v for k, v in self.headers.items() if k.lower() == "idempotency-key"), "")
+def assessment_id(hit: Received) -> str:
+    return _alert_field(hit, "assessment")
 
-    def _field(self, name: str) -> str:
-        """A field of the generic webhook's ``data``, else ``<name> <id>`` in Slack/Teams text."""
-        doc = self.payload()
-        if isinstance(doc, dict) and isinstance(doc.get("data"), dict):
-            return str(doc["data"].get(f"{name}_id") or "")
-        found = re.search(rf"{name}\W{{1,4}}([0-9a-f]{{32}})", self.body.decode(errors="replace"))
-        return found.group(1) if found else ""
 
-    @property
-    def assessment_id(self) -> str:
-        return self._field("assessment")
+def task_id(hit: Received) -> str:
+    return _alert_field(hit, "task")
 
-    @property
-    def task_id(self) -> str:
-        return self._field("task")
 
-    @property
-    def identity(self) -> str:
-        """What makes two requests the same notification: the key, else the assessment."""
-        return self.idempotency_key or self.assessment_id or self.body.decode(errors="replace")
+def identity(hit: Received) -> str:
+    """What makes two requests the same notification: the key, else the assessment."""
+    return hit.header("Idempotency-Key") or assessment_id(hit) or hit.body.decode(errors="replace")
 
 
 # policy(channel, body, attempt) -> answer; attempt counts requests with the same identity.
@@ -87,61 +66,26 @@ class Deliveries:
     task_ids: frozenset[str]
 
 
-class HookReceiver:
+class HookReceiver(Receiver):
     """Loopback HTTP server: ``url(channel)`` is where a channel should post its alerts."""
 
     def __init__(self, policy: Policy = always_ok) -> None:
+        super().__init__()
         self.policy = policy
-        self.hits: list[Hit] = []
-        self._attempts: Counter[tuple[str, str]] = Counter()
-        self._cond = threading.Condition()
-        receiver = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, format: str, *args: Any) -> None:
-                return
+    def key(self, request: Received) -> Hashable:
+        return (channel_of(request), identity(request))
 
-            def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length) if length else b""
-                channel = self.path.strip("/").split("/")[0] or "webhook"
-                headers = dict(self.headers)
-                probe = Hit(time.time(), channel, headers, body, 0, 0)
-                with receiver._cond:
-                    receiver._attempts[(channel, probe.identity)] += 1
-                    attempt = receiver._attempts[(channel, probe.identity)]
-                answer = receiver.policy(channel, body, attempt)
-                if answer.delay:
-                    time.sleep(answer.delay)
-                hit = Hit(time.time(), channel, headers, body, answer.status, attempt)
-                with receiver._cond:
-                    receiver.hits.append(hit)
-                    receiver._cond.notify_all()
-                try:
-                    self.send_response(answer.status)
-                    for k, v in answer.headers.items():
-                        self.send_header(k, v)
-                    self.send_header("Content-Length", str(len(answer.body)))
-                    self.end_headers()
-                    self.wfile.write(answer.body)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass
+    def answer(self, request: Received) -> Answer:
+        return self.policy(channel_of(request), request.body, request.attempt)
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.port = int(self.server.server_address[1])
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def url(self, channel: str = "webhook") -> str:
-        return f"http://127.0.0.1:{self.port}/{channel}"
-
-    def snapshot(self) -> list[Hit]:
-        with self._cond:
-            return list(self.hits)
+    def url(self, path: str = "webhook") -> str:
+        """Where the channel named ``path`` posts."""
+        return super().url("/" + path.lstrip("/"))
 
     def delivered_pairs(self) -> set[tuple[str, str]]:
         """(channel, task id) of every alert answered 2xx."""
-        return {(h.channel, h.task_id) for h in self.snapshot() if h.delivered}
+        return {(channel_of(h), task_id(h)) for h in self.snapshot() if h.delivered}
 
     def wait_delivered(
         self, task_ids: set[str], channels: tuple[str, ...], timeout: float
@@ -151,7 +95,7 @@ class HookReceiver:
         deadline = time.monotonic() + timeout
         with self._cond:
             while True:
-                seen = {(h.channel, h.task_id) for h in self.hits if h.delivered}
+                seen = {(channel_of(h), task_id(h)) for h in self.received if h.delivered}
                 missing = wanted - seen
                 remaining = deadline - time.monotonic()
                 if not missing or remaining <= 0:
@@ -165,18 +109,19 @@ class HookReceiver:
         a repeat without one, or the same assessment under a second key, is a *duplicate*.
         """
         hits = self.snapshot()
-        per_identity: defaultdict[tuple[str, str], list[Hit]] = defaultdict(list)
+        per_identity: defaultdict[tuple[str, str], list[Received]] = defaultdict(list)
         keys_per_assessment: defaultdict[tuple[str, str], set[str]] = defaultdict(set)
         for h in hits:
             if not h.delivered:
                 continue
-            per_identity[(h.channel, h.identity)].append(h)
-            if h.assessment_id and h.idempotency_key:
-                keys_per_assessment[(h.channel, h.assessment_id)].add(h.idempotency_key)
+            per_identity[(channel_of(h), identity(h))].append(h)
+            key = h.header("Idempotency-Key")
+            if assessment_id(h) and key:
+                keys_per_assessment[(channel_of(h), assessment_id(h))].add(key)
         replays = duplicates = 0
         for group in per_identity.values():
             extra = len(group) - 1
-            if group[0].idempotency_key:
+            if group[0].header("Idempotency-Key"):
                 replays += extra
             else:
                 duplicates += extra
@@ -186,13 +131,5 @@ class HookReceiver:
             delivered=len(per_identity),
             replays=replays,
             duplicates=duplicates,
-            task_ids=frozenset(h.task_id for h in hits if h.delivered and h.task_id),
+            task_ids=frozenset(task_id(h) for h in hits if h.delivered and task_id(h)),
         )
-
-    def __enter__(self) -> HookReceiver:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()

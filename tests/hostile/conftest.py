@@ -54,6 +54,8 @@ def ingestion(
             "RADAR_WEBHOOK_SECRET": secrets.webhook_secret,
             "RADAR_MAILGUN_SIGNING_KEY": secrets.mailgun_key,
             "RADAR_LOG_LEVEL": "DEBUG",
+            # A connection must have sent its headers within this (test_hostile_limits).
+            "RADAR_HTTP_HEADER_TIMEOUT_SECONDS": "2",
             "OTEL_SDK_DISABLED": "true",
         },
     )
@@ -63,3 +65,14 @@ def ingestion(
     finally:
         stack.stop_all()
         nats.stop()
+
+
+@pytest.fixture(scope="package")
+def hostile_nats(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NatsServer]:
+    """A nats-server for the in-process apps of this package (each app has its own streams)."""
+    root = tmp_path_factory.mktemp("hostile-inproc")
+    server = NatsServer(root / "nats", log_file=root / "nats.log").start()
+    try:
+        yield server
+    finally:
+        server.stop()

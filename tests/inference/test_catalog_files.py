@@ -8,8 +8,9 @@ from decimal import Decimal
 import pytest
 
 from radar_cli.commands.catalog import demo_catalog_dir
-from radar_common.catalog import CatalogError, base_mpn, read_directory
+from radar_common.catalog import CatalogError, read_directory
 from radar_common.catalog.files import parse_bom, parse_catalog, parse_parts, parse_products
+from radar_common.partnumbers import base_mpn
 
 BOM_HEADER = "parent_sku,child_sku,mpn,manufacturer,quantity\n"
 
@@ -124,20 +125,22 @@ def test_unknown_or_no_files_are_refused() -> None:
 
 
 @pytest.mark.parametrize(
-    ("orderable", "base"),
+    ("orderable", "manufacturer", "base"),
     [
-        ("LM358DR", "LM358D"),
-        ("LM358DT", "LM358D"),
-        ("AD8605ARTZ-REEL7", "AD8605ARTZ"),
-        ("LT1763CS8-3.3#PBF", "LT1763CS8-3.3"),
-        ("BSS138,215", "BSS138"),
-        ("LM2596S-5.0/NOPB", "LM2596S-5.0"),
-        ("TPS7A4700RGWR", "TPS7A4700RGW"),
-        ("STM32F103C8T6", "STM32F103C8T6"),
+        ("LM358DR", "TI", "LM358D"),
+        ("LM358DR", "", "LM358DR"),  # a single-letter reel code needs its vendor
+        ("AD8605ARTZ-REEL7", "", "AD8605ARTZ"),
+        ("LT1763CS8-3.3#PBF", "", "LT1763CS8-3.3"),
+        ("BSS138,215", "", "BSS138"),
+        ("LM2596S-5.0/NOPB", "", "LM2596S-5.0"),
+        ("TPS7A4700RGWR", "Texas Instruments", "TPS7A4700RGW"),
+        ("STM32F103C8T6", "STMicroelectronics", "STM32F103C8T6"),
     ],
 )
-def test_base_numbers(orderable: str, base: str) -> None:
-    assert base_mpn(orderable) == base
+def test_base_numbers(orderable: str, manufacturer: str, base: str) -> None:
+    text = f'mpn,manufacturer,unit_price,on_hand,on_order\n"{orderable}",{manufacturer},1,0,0\n'
+    (part,) = parse_parts(text)
+    assert part.base_mpn == base_mpn(orderable, manufacturer) == base
 
 
 def test_duplicates_name_the_column_where_it_is_and_huge_numbers_are_refused() -> None:

@@ -8,8 +8,8 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from radar_cli.commands.catalog import demo_catalog_dir, import_catalog
-from radar_common.catalog import CatalogError, import_texts
+from radar_cli.commands.catalog import demo_catalog_dir
+from radar_common.catalog import CatalogError, import_catalog, import_texts
 from radar_inference.where_used import alternates_of, match_part, stock_of, where_used
 from tests.inference.catalogs import HAND, pool_for
 
@@ -85,10 +85,11 @@ async def test_match_exact_then_base_then_none(database_url: str) -> None:
         await import_texts(pool, HAND)
         async with pool.acquire() as conn:
             assert (await match_part(conn, "lm358dr")).kind == "exact"
-            base = await match_part(conn, "LM358DT")
+            base = await match_part(conn, "LM358DRG4", manufacturer="Texas Instruments")
             assert (base.kind, base.mpn) == ("base", "LM358DR")
             by_notice_base = await match_part(conn, "LM358-Q1X", "LM358D")
             assert (by_notice_base.kind, by_notice_base.mpn) == ("base", "LM358DR")
+            assert (await match_part(conn, "LM358DRG4")).kind == "none"  # G4 is TI's
             assert (await match_part(conn, "TL072CP")).kind == "none"
             stock = await stock_of(conn, "LM358DR")
             assert (stock.available, stock.unit_price) == (1000, Decimal("0.5000"))

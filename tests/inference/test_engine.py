@@ -119,7 +119,7 @@ async def test_unknown_part_and_packing_withdrawal_are_info(database_url: str) -
         assert list(a.inferred_dates) == ["last_time_buy", "last_ship"]
         assert a.effective_last_time_buy_date == "2025-07-01"
         assert a.effective_last_ship_date == "2026-01-01"
-        reel = notice("LM358DT", notice_kind="packing_withdrawal")
+        reel = notice("LM358DRG4", notice_kind="packing_withdrawal")
         b = await assess_notice(pool, reel, await match_notice(pool, reel), SETTINGS)
         assert (b.match_kind, b.matched_mpn, b.severity) == ("base", "LM358DR", "info")
         assert b.ltb_quantity == 536  # the numbers are still shown

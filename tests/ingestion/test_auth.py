@@ -16,6 +16,7 @@ from radar_ingestion.auth import (
     SignatureError,
     StaleSignature,
     offered_key,
+    parse_api_keys,
     verify_mailgun,
 )
 from tests.ingestion.conftest import API_KEY, WEBHOOK_SECRET, Ingest
@@ -57,7 +58,8 @@ def test_offered_key_reads_every_place(headers: dict[str, str], expected: str | 
 
 
 def test_keys_compare_against_every_configured_key() -> None:
-    auth = Authenticator(["alpha", "beta"])
+    auth = Authenticator(parse_api_keys("alpha:read;beta:ingest"))
+    assert auth.key_scopes("alpha") == frozenset({"read"})
     assert auth.key_ok("beta")
     assert not auth.key_ok("bet")
     assert not auth.key_ok("")
@@ -120,7 +122,7 @@ def test_a_standard_webhooks_signature_authenticates_and_dedups(ingest: Ingest) 
     assert again.json()["task_id"] == first.json()["task_id"]
     assert again.headers["Idempotent-Replayed"] == "true"
     [event] = ingest.events()
-    assert event.idempotency_key == "msg_2Lh9rjs"
+    assert event.idempotency_key == "webhook:msg_2Lh9rjs"
 
 
 @pytest.mark.integration
@@ -151,5 +153,6 @@ def test_bad_signatures_are_401(ingest: Ingest, case: str) -> None:
         headers = {**signed_headers(EVENT), "webhook-signature": "v1"}
     answer = ingest.client.post("/v1/events/ingest", content=body, headers=headers)
     assert answer.status_code == 401
-    assert answer.json()["type"].endswith("/invalid-signature")
+    expected = "/signature-expired" if case == "expired" else "/invalid-signature"
+    assert answer.json()["type"].endswith(expected)
     assert ingest.events() == []

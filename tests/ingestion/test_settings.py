@@ -34,4 +34,5 @@ def test_any_credential_or_an_explicit_opt_out_starts(values: dict[str, object])
 
 
 def test_keys_are_split_and_trimmed() -> None:
-    assert IngestionSettings(api_keys=" a, b ,,c").key_list() == ["a", "b", "c"]
+    keys = IngestionSettings(api_keys=" a, b ,,c").api_key_entries()
+    assert [k.key for k in keys] == ["a", "b", "c"]

@@ -1,8 +1,12 @@
-"""The notice corpus: realistic notices (``corpus/*.json``) and the fields expected of each.
+"""The notice corpora and the fields expected of each case.
 
-A case file holds ``event`` (how to build the :class:`RawEvent`) and ``expect``: ``notice``
-(fields every part shares) and ``parts`` (per-part fields, which win). Attachments and MIME
-messages are built here from their text, so the corpus stays readable:
+Two corpora: ``corpus/*.json`` (synthetic notices written next to the rules) and
+``corpus/real/*.json`` (real public notices, see ``corpus/real/README.md``). A case file holds
+``event`` (how to build the :class:`RawEvent`) and ``expect``: ``notice`` (fields every part
+shares), ``parts`` (per-part fields, which win; may be empty) and, for real cases, ``mentions``
+(every other part number with its role). Only the fields a case states are scored for it; in the
+synthetic corpus ``base_mpn`` defaults to the part number and ``inferred_fields`` to none.
+Attachments and MIME messages are built here from their text, so the corpus stays readable:
 
 - ``event.payload``: the JSON payload; ``event.mime``: a MIME message (subject, from, date,
   text, html, charset, transfer encoding, attachments) sent as ``raw_body``;
@@ -17,7 +21,7 @@ import datetime as dt
 import io
 import json
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.mime.application import MIMEApplication
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
@@ -30,6 +34,7 @@ from radar_common.contracts import Attachment, RawEvent
 from tests.normalizer.pdfgen import make_pdf
 
 CORPUS = Path(__file__).parent / "corpus"
+REAL = CORPUS / "real"
 FIELDS = (
     "mpn",
     "base_mpn",
@@ -49,7 +54,13 @@ FIELDS = (
 class Case:
     name: str
     event: RawEvent
+    # One row per affected part: only the fields the case states.
     expected: list[dict[str, str]]
+    # The notice-wide fields the case states (scored on their own when there is no part).
+    notice: dict[str, str] = field(default_factory=dict)
+    # Labelled non-affected mentions: {mpn, role, replaces?}.
+    mentions: list[dict[str, str]] = field(default_factory=list)
+    real: bool = False
 
 
 def _cell(value: Any) -> Any:
@@ -110,7 +121,7 @@ def _mime(spec: dict[str, Any]) -> bytes:
     return body.as_bytes()
 
 
-def build_event(name: str, spec: dict[str, Any]) -> RawEvent:
+def build_event(name: str, spec: dict[str, Any], folder: Path = CORPUS) -> RawEvent:
     event = RawEvent(
         event_id=f"corpus-{name}",
         task_id=f"task-{name}",
@@ -145,25 +156,36 @@ def build_event(name: str, spec: dict[str, Any]) -> RawEvent:
     if "mime" in spec:
         event.raw_body = _mime(spec["mime"])
     if "eml" in spec:
-        event.raw_body = (CORPUS / spec["eml"]).read_bytes()
+        event.raw_body = (folder / spec["eml"]).read_bytes()
     return event
 
 
-def load_cases() -> list[Case]:
+def _text(value: Any) -> str:
+    return ",".join(sorted(value)) if isinstance(value, list) else str(value)
+
+
+def load_case(path: Path, real: bool) -> Case:
+    doc = json.loads(path.read_text())
+    common = {k: _text(v) for k, v in doc["expect"].get("notice", {}).items()}
+    expected = []
+    for part in doc["expect"]["parts"]:
+        row = {**common, **{k: _text(v) for k, v in part.items()}}
+        if not real:
+            row.setdefault("inferred_fields", "")
+            row["base_mpn"] = row.get("base_mpn") or row["mpn"]
+        expected.append(row)
+    mentions = [dict(m) for m in doc["expect"].get("mentions", [])]
+    name = f"real/{path.stem}" if real else path.stem
+    return Case(
+        name, build_event(path.stem, doc["event"], path.parent), expected, common, mentions, real
+    )
+
+
+def load_cases(*, synthetic: bool = True, real: bool = True) -> list[Case]:
+    """The synthetic cases, then the real ones (sorted by file name)."""
     cases = []
-    for path in sorted(CORPUS.glob("*.json")):
-        doc = json.loads(path.read_text())
-        common = doc["expect"].get("notice", {})
-        expected = []
-        for part in doc["expect"]["parts"]:
-            row = dict.fromkeys(FIELDS, "")
-            row.update(common)
-            row.update(part)
-            if isinstance(row["inferred_fields"], list):
-                row["inferred_fields"] = ",".join(sorted(row["inferred_fields"]))
-            row.setdefault("base_mpn", row["mpn"])
-            if not row["base_mpn"]:
-                row["base_mpn"] = row["mpn"]
-            expected.append(row)
-        cases.append(Case(path.stem, build_event(path.stem, doc["event"]), expected))
+    if synthetic:
+        cases += [load_case(p, False) for p in sorted(CORPUS.glob("*.json"))]
+    if real:
+        cases += [load_case(p, True) for p in sorted(REAL.glob("*.json"))]
     return cases

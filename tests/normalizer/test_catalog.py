@@ -23,7 +23,8 @@ VALUES ($1, $2, 'Texas Instruments', 0.1, 0, 0)
 def test_an_empty_catalog_confirms_nothing_and_penalises_nothing() -> None:
     assert catalog_match(CatalogParts([]), "LM358DR", "LM358D") == ""
     assert (
-        catalog_match(CatalogParts(["LM358DT"], "Texas Instruments"), "LM358DR", "LM358D") == "base"
+        catalog_match(CatalogParts(["LM358DRG4"], "Texas Instruments"), "LM358DR", "LM358D")
+        == "base"
     )
     assert catalog_match(CatalogParts(["LM358DR"]), "lm358dr", "") == "exact"
 

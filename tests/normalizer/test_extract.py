@@ -61,26 +61,39 @@ def test_a_payload_that_is_not_json_is_unreadable() -> None:
         extract_notices(event)
 
 
-def test_the_catalog_raises_confidence_and_filters_prose_scans() -> None:
-    event = RawEvent(
+def _forward(body: str) -> RawEvent:
+    return RawEvent(
         event_id="ev-2",
         format="email_forward",
         source="email_gateway",
         payload_json=json.dumps(
-            {
-                "sender_domain": "example.org",
-                "subject_line": "EOL",
-                "body_content": "We discontinue the ABC1234X and XYZ9876Q modules.",
-            }
+            {"sender_domain": "example.org", "subject_line": "EOL", "body_content": body}
         ),
     )
+
+
+def test_the_catalog_confirms_the_parts_prose_names() -> None:
+    event = _forward("We discontinue the ABC1234X and XYZ9876Q modules.")
     without = extract_notices(event)
     assert {n.mpn for n in without} == {"ABC1234X", "XYZ9876Q"}
     known = CatalogParts(["XYZ9876Q"])
-    [confirmed] = extract_notices(event, known)
+    [found] = extract_notices(event, known)  # prose parts: the catalog confirms which
+    before = {n.mpn: n.confidence for n in without}
+    assert found.mpn == "XYZ9876Q"
+    assert found.confidence > before["XYZ9876Q"]
+    assert any(e.location == "catalog:exact" for e in found.evidence)
+
+
+def test_the_catalog_picks_the_parts_among_guesses() -> None:
+    # Nothing says which of these is affected: only the catalog can tell.
+    event = _forward("Note for ABC1234X, XYZ9876Q and QRS4567T.\nRegards")
+    guesses = extract_notices(event)
+    assert guesses
+    assert all(n.review == "pending" for n in guesses)
+    [confirmed] = extract_notices(event, CatalogParts(["XYZ9876Q"]))
     assert confirmed.mpn == "XYZ9876Q"
-    assert confirmed.confidence > max(n.confidence for n in without)
-    assert any(e.field == "catalog" and e.location == "catalog:exact" for e in confirmed.evidence)
+    assert confirmed.review == "pending"
+    assert any("uncertain" in reason for reason in confirmed.review_reasons)
 
 
 def test_a_frozenset_is_a_catalog_and_a_miss_lowers_confidence() -> None:

@@ -13,8 +13,8 @@ from radar_common.bus.worker import PermanentError
 from radar_common.contracts import Attachment, RawEvent
 from radar_normalizer.extract import extract_notices
 from radar_normalizer.formats.html import html_to_text
-from radar_normalizer.formats.pdf import pdf_sources
-from radar_normalizer.formats.sheets import xlsx_sources
+from radar_normalizer.formats.pdf import pdf_blocks
+from radar_normalizer.formats.sheets import xlsx_blocks
 from radar_normalizer.formats.smartpcn import read_smartpcn
 from tests.normalizer.pdfgen import make_pdf
 
@@ -48,14 +48,14 @@ def test_deep_html_is_flattened_not_recursed() -> None:
 
 
 def test_broken_pdfs_and_workbooks_read_as_nothing() -> None:
-    assert pdf_sources(b"%PDF-1.7\n garbage", "x.pdf") == []
-    assert pdf_sources(make_pdf(["x"])[:-40], "cut.pdf") is not None
-    assert xlsx_sources(b"PK\x03\x04 not a zip", "x.xlsx") == []
+    assert pdf_blocks(b"%PDF-1.7\n garbage", "x.pdf") == []
+    assert pdf_blocks(make_pdf(["x"])[:-40], "cut.pdf") is not None
+    assert xlsx_blocks(b"PK\x03\x04 not a zip", "x.xlsx") == []
 
 
 def test_pdf_pages_are_capped() -> None:
     lines = [f"line {i}" for i in range(50 * 40)]
-    assert len(pdf_sources(make_pdf(lines), "long.pdf")) == 30
+    assert len(pdf_blocks(make_pdf(lines), "long.pdf")) == 30
 
 
 @settings(max_examples=60, deadline=None)

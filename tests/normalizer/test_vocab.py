@@ -2,13 +2,12 @@ from __future__ import annotations
 
 import pytest
 
-from radar_normalizer.vocab import (
+from radar_common.manufacturers import (
     canonical_manufacturer,
-    lifecycle_status,
     manufacturer_from_domain,
     manufacturer_in_text,
-    notice_kind,
 )
+from radar_normalizer.vocab import lifecycle_status, notice_kind
 
 
 @pytest.mark.parametrize(
@@ -22,7 +21,10 @@ from radar_normalizer.vocab import (
         ("ST", "STMicroelectronics"),
         ("NXP Semiconductors N.V.", "NXP Semiconductors"),
         ("Example Semiconductor GmbH", "Example Semiconductor"),
-        ("Acme Widgets Ltd", "Acme Widgets Ltd"),
+        ("Acme Widgets Ltd", "Acme Widgets"),
+        ("Winbond Electronics Corp.", "Winbond Electronics"),
+        ("Atmel Corporation", "Microchip Technology"),
+        ("Nordic Semiconductor ASA", "Nordic Semiconductor"),
     ],
 )
 def test_manufacturer_aliases(raw: str, canonical: str) -> None:
@@ -46,6 +48,9 @@ def test_manufacturer_from_mail_domain_and_prose() -> None:
         ("New", "active"),
         ("Obsolete", "obsolete"),
         ("Production", "active"),
+        ("Production (Last Updated: 1 year ago)", "active"),
+        ("discontinued, no longer in production", "obsolete"),
+        ("Not for new design", "nrnd"),
         # Accuris
         ("Active-Unconfirmed", "active"),
         ("NRFND", "nrnd"),
@@ -77,6 +82,8 @@ def test_lifecycle_vocabularies(raw: str, status: str) -> None:
         ("NXP Version Withdrawal - packing only", "packing_withdrawal"),
         ("PCN: additional assembly site", "change"),
         ("Cancellation of PDN 20240607001DN", "reactivation"),
+        ("Withdrawal of PCN#06B-11", "retraction"),
+        ("Product Withdrawal Notice", "discontinuance"),
     ],
 )
 def test_notice_kinds(headline: str, kind: str) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 
 import asyncpg
 import httpx
+from prometheus_client import REGISTRY
 
 from radar_cli.infra import free_port
 from radar_common.bus.connection import TASK_ID_HEADER, TRACE_ID_HEADER, Bus
@@ -97,6 +98,11 @@ async def publish(
         msg_id=msg_id or f"inference:{a.assessment_id}:{uuid.uuid4().hex}",
         headers={TASK_ID_HEADER: a.task_id, TRACE_ID_HEADER: a.trace_id},
     )
+
+
+def counter(name: str, **labels: str) -> float:
+    """A Prometheus sample of this process (the notifier runs in-process), 0 when absent."""
+    return REGISTRY.get_sample_value(name, labels) or 0.0
 
 
 async def eventually(check: Callable[[], Any], timeout: float = 20.0) -> Any:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -15,15 +14,10 @@ from radar_notifier.channels import build_channels
 from radar_notifier.digest import DigestSender, cutoff_for
 from radar_notifier.formats.digest import Digest, DigestEntry, render_digest_slack
 from radar_notifier.ratelimit import RateLimiter
-from tests.notifier.harness import finished, pipeline, publish, running, settings_for, states
+from tests.notifier.conftest import SettingsFactory
+from tests.notifier.harness import finished, pipeline, publish, running, states
 from tests.notifier.samples import assessment
 from tests.support.receiver import Receiver
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    with Receiver() as r:
-        yield r
 
 
 def test_cutoff_is_the_last_digest_hour() -> None:
@@ -46,7 +40,11 @@ def test_slack_digest_stays_within_limits() -> None:
 
 @pytest.mark.integration
 async def test_a_digest_route_batches_a_day_into_one_message_sent_once(
-    nats_server: NatsServer, database_url: str, receiver: Receiver, tmp_path: Path
+    nats_server: NatsServer,
+    database_url: str,
+    receiver: Receiver,
+    tmp_path: Path,
+    notifier_settings: SettingsFactory,
 ) -> None:
     routes = tmp_path / "routes.yaml"
     routes.write_text(
@@ -54,13 +52,8 @@ async def test_a_digest_route_batches_a_day_into_one_message_sent_once(
         "  - {name: urgent, channels: [slack], min_severity: critical}\n"
         "  - {name: daily, channels: [slack], min_severity: low, digest: true}\n"
     )
-    settings = settings_for(
-        nats_server.url,
-        database_url,
-        slack_webhook_url=receiver.url("/slack"),
-        routes_file=routes,
-        digest_poll_seconds=3600.0,  # the test drives the digest clock itself
-    )
+    # The test drives the digest clock itself.
+    settings = notifier_settings("slack", routes_file=routes, digest_poll_seconds=3600.0)
     severities = ["critical", "high", "low", "info"]
     async with pipeline(nats_server.url) as (bus, tasks), running(settings):
         for i, severity in enumerate(severities):

@@ -4,25 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
 
 import asyncpg
 import pytest
 
-from radar_common.db import connect_pool, migrate
 from radar_notifier.ratelimit import Bucket, RateLimiter, destination_key
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-async def pool(database_url: str) -> AsyncIterator[asyncpg.Pool]:
-    p = await connect_pool(database_url, max_size=10)
-    await migrate(p)
-    try:
-        yield p
-    finally:
-        await p.close()
 
 
 async def test_reservations_queue_behind_the_burst(pool: asyncpg.Pool) -> None:

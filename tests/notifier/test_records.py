@@ -3,25 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import asyncpg
 import pytest
 
-from radar_common.db import connect_pool, migrate
 from radar_notifier import records
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-async def pool(database_url: str) -> AsyncIterator[asyncpg.Pool]:
-    p = await connect_pool(database_url, max_size=30)
-    await migrate(p)
-    try:
-        yield p
-    finally:
-        await p.close()
 
 
 async def _claim(pool: asyncpg.Pool, owner: str, lease: float = 30.0) -> records.Claim:

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from prometheus_client import REGISTRY
 
 from radar_cli.infra import NatsServer
+from tests.notifier.conftest import SettingsFactory
 from tests.notifier.harness import (
+    counter,
     eventually,
     finished,
     pipeline,
     publish,
     running,
-    settings_for,
     states,
 )
 from tests.notifier.samples import assessment
@@ -24,26 +23,14 @@ from tests.support.receiver import Answer, Receiver
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    with Receiver() as r:
-        yield r
-
-
-def counter(name: str, **labels: str) -> float:
-    return REGISTRY.get_sample_value(name, labels) or 0.0
-
-
 async def test_a_500_storm_is_retried_and_redelivered_until_sent_once(
-    nats_server: NatsServer, database_url: str, receiver: Receiver
+    nats_server: NatsServer,
+    database_url: str,
+    receiver: Receiver,
+    notifier_settings: SettingsFactory,
 ) -> None:
     receiver.script("/teams", *[Answer(500, b"storm")] * 4)
-    settings = settings_for(
-        nats_server.url,
-        database_url,
-        slack_webhook_url=receiver.url("/slack"),
-        teams_webhook_url=receiver.url("/teams"),
-    )
+    settings = notifier_settings("slack", "teams")
     retries = counter("radar_notifier_retries_total", channel="teams")
     async with pipeline(nats_server.url) as (bus, tasks), running(settings):
         await publish(bus, tasks, assessment())
@@ -60,17 +47,13 @@ async def test_a_500_storm_is_retried_and_redelivered_until_sent_once(
 
 
 async def test_a_channel_that_never_recovers_is_dead_after_the_last_delivery(
-    nats_server: NatsServer, database_url: str, receiver: Receiver
+    nats_server: NatsServer,
+    database_url: str,
+    receiver: Receiver,
+    notifier_settings: SettingsFactory,
 ) -> None:
     receiver.default("/teams", Answer(503, b"unavailable"))
-    settings = settings_for(
-        nats_server.url,
-        database_url,
-        slack_webhook_url=receiver.url("/slack"),
-        teams_webhook_url=receiver.url("/teams"),
-        max_deliver=3,
-        send_attempts=2,
-    )
+    settings = notifier_settings("slack", "teams", max_deliver=3, send_attempts=2)
     async with pipeline(nats_server.url) as (bus, tasks), running(settings):
         await publish(bus, tasks, assessment())
         await eventually(
@@ -93,16 +76,11 @@ async def _state_is(database_url: str, channel: str, state: str) -> bool:
 
 
 async def test_rate_limit_is_respected_at_the_receiver(
-    nats_server: NatsServer, database_url: str, receiver: Receiver
+    nats_server: NatsServer, receiver: Receiver, notifier_settings: SettingsFactory
 ) -> None:
     rate, burst, n = 4.0, 2, 10
-    settings = settings_for(
-        nats_server.url,
-        database_url,
-        slack_webhook_url=receiver.url("/slack"),
-        slack_rate_per_second=rate,
-        slack_burst=burst,
-        send_budget_seconds=3.0,
+    settings = notifier_settings(
+        "slack", slack_rate_per_second=rate, slack_burst=burst, send_budget_seconds=3.0
     )
     waited = counter("radar_notifier_rate_limit_wait_seconds_total", channel="slack")
     async with pipeline(nats_server.url) as (bus, tasks), running(settings):
@@ -122,7 +100,11 @@ async def test_rate_limit_is_respected_at_the_receiver(
 
 
 async def test_info_is_recorded_but_sent_only_where_a_route_asks(
-    nats_server: NatsServer, database_url: str, receiver: Receiver, tmp_path: Path
+    nats_server: NatsServer,
+    database_url: str,
+    receiver: Receiver,
+    tmp_path: Path,
+    notifier_settings: SettingsFactory,
 ) -> None:
     routes = tmp_path / "routes.yaml"
     routes.write_text(
@@ -131,13 +113,7 @@ async def test_info_is_recorded_but_sent_only_where_a_route_asks(
         "  - {name: eng, channels: [slack]}\n"
         "  - {name: owners, channels: [teams], min_severity: info, product_lines: [sensors]}\n"
     )
-    settings = settings_for(
-        nats_server.url,
-        database_url,
-        slack_webhook_url=receiver.url("/slack"),
-        teams_webhook_url=receiver.url("/teams"),
-        routes_file=routes,
-    )
+    settings = notifier_settings("slack", "teams", routes_file=routes)
     async with pipeline(nats_server.url) as (bus, tasks), running(settings):
         await publish(bus, tasks, assessment(severity="info"))
         task = await finished(tasks, "task-1")
@@ -151,16 +127,14 @@ async def test_info_is_recorded_but_sent_only_where_a_route_asks(
 
 
 async def test_no_alert_for_a_cancelled_task(
-    nats_server: NatsServer, database_url: str, receiver: Receiver
+    nats_server: NatsServer,
+    database_url: str,
+    receiver: Receiver,
+    notifier_settings: SettingsFactory,
 ) -> None:
     # One token a second: the second part waits for its turn, and the task is cancelled then.
-    settings = settings_for(
-        nats_server.url,
-        database_url,
-        slack_webhook_url=receiver.url("/slack"),
-        slack_rate_per_second=0.5,
-        slack_burst=1,
-        send_budget_seconds=3.0,
+    settings = notifier_settings(
+        "slack", slack_rate_per_second=0.5, slack_burst=1, send_budget_seconds=3.0
     )
     first = assessment(part_index=0, part_count=2)
     second = assessment(assessment_id="asm-2", part_index=1, part_count=2)

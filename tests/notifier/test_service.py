@@ -8,24 +8,23 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterator
 
 import httpx
 import pytest
-from prometheus_client import REGISTRY
 from standardwebhooks.webhooks import Webhook
 
 from radar_cli.infra import NatsServer
 from radar_common.bus.dead_letters import DeadLetters
 from radar_common.contracts import DeadLetter
+from tests.notifier.conftest import SettingsFactory
 from tests.notifier.harness import (
+    counter,
     eventually,
     finished,
     notification_state,
     pipeline,
     publish,
     running,
-    settings_for,
     states,
 )
 from tests.notifier.samples import assessment
@@ -35,27 +34,13 @@ pytestmark = pytest.mark.integration
 SECRET = "whsec_" + "c2VjcmV0LXNpZ25pbmcta2V5LWZvci10ZXN0cw=="
 
 
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    with Receiver() as r:
-        yield r
-
-
-def counter(name: str, **labels: str) -> float:
-    return REGISTRY.get_sample_value(name, labels) or 0.0
-
-
 async def test_every_channel_gets_the_alert_once_and_the_task_shows_it(
-    nats_server: NatsServer, database_url: str, receiver: Receiver
+    nats_server: NatsServer,
+    database_url: str,
+    receiver: Receiver,
+    notifier_settings: SettingsFactory,
 ) -> None:
-    settings = settings_for(
-        nats_server.url,
-        database_url,
-        slack_webhook_url=receiver.url("/slack"),
-        teams_webhook_url=receiver.url("/teams"),
-        webhook_url=receiver.url("/hook"),
-        webhook_signing_secret=SECRET,
-    )
+    settings = notifier_settings("slack", "teams", "webhook", webhook_signing_secret=SECRET)
     a = assessment()
     async with pipeline(nats_server.url) as (bus, tasks), running(settings):
         await publish(bus, tasks, a)
@@ -98,10 +83,13 @@ async def test_every_channel_gets_the_alert_once_and_the_task_shows_it(
 
 
 async def test_429_retry_after_is_honoured(
-    nats_server: NatsServer, database_url: str, receiver: Receiver
+    nats_server: NatsServer,
+    database_url: str,
+    receiver: Receiver,
+    notifier_settings: SettingsFactory,
 ) -> None:
     receiver.script("/slack", Answer(429, b"rate_limited", {"Retry-After": "1"}))
-    settings = settings_for(nats_server.url, database_url, slack_webhook_url=receiver.url("/slack"))
+    settings = notifier_settings("slack")
     before = counter("radar_notifier_http_429_total", channel="slack")
     async with pipeline(nats_server.url) as (bus, tasks), running(settings):
         await publish(bus, tasks, assessment())
@@ -114,17 +102,14 @@ async def test_429_retry_after_is_honoured(
 
 
 async def test_a_dead_channel_is_dead_lettered_and_does_not_block_the_others(
-    nats_server: NatsServer, database_url: str, receiver: Receiver
+    nats_server: NatsServer,
+    database_url: str,
+    receiver: Receiver,
+    notifier_settings: SettingsFactory,
 ) -> None:
     receiver.default("/slack", Answer(404, b"channel_not_found"))
     receiver.default("/teams", Answer(200, b"", delay=1.0))  # hangs past the 0.5 s timeout
-    settings = settings_for(
-        nats_server.url,
-        database_url,
-        slack_webhook_url=receiver.url("/slack"),
-        teams_webhook_url=receiver.url("/teams"),
-        webhook_url=receiver.url("/hook"),
-    )
+    settings = notifier_settings("slack", "teams", "webhook")
     async with pipeline(nats_server.url) as (bus, tasks), running(settings):
         dlq = await bus.js.pull_subscribe(bus.topology.dead_letter("notifier"), durable="dlq")
         started = time.time()
@@ -147,15 +132,13 @@ async def test_a_dead_channel_is_dead_lettered_and_does_not_block_the_others(
 
 
 async def test_replaying_a_dead_notification_retries_that_channel_only(
-    nats_server: NatsServer, database_url: str, receiver: Receiver
+    nats_server: NatsServer,
+    database_url: str,
+    receiver: Receiver,
+    notifier_settings: SettingsFactory,
 ) -> None:
     receiver.script("/slack", Answer(410, b"channel_is_archived"))  # then fixed: 200
-    settings = settings_for(
-        nats_server.url,
-        database_url,
-        slack_webhook_url=receiver.url("/slack"),
-        webhook_url=receiver.url("/hook"),
-    )
+    settings = notifier_settings("slack", "webhook")
     async with pipeline(nats_server.url) as (bus, tasks), running(settings):
         await publish(bus, tasks, assessment())
         await notification_state(tasks, "task-1", "slack", "dead")

@@ -71,7 +71,7 @@ def observed(
                     "RADAR_WEBHOOK_URL": webhook.url("/hook"),
                     "RADAR_ROUTES_FILE": str(routes),
                     "RADAR_BACKLOG_POLL_SECONDS": "0.2",
-                    "OTEL_EXPORTER_OTLP_ENDPOINT": otlp.url,
+                    "OTEL_EXPORTER_OTLP_ENDPOINT": otlp.endpoint,
                     "OTEL_BSP_SCHEDULE_DELAY": "100",
                 },
             )
@@ -202,7 +202,7 @@ def test_one_trace_follows_a_notice_from_webhook_to_the_alert(observed: Observed
             and any(s.kind == SPAN_KIND_SERVER for s in _in(mine, "ingestion"))
         )
 
-    observed.otlp.wait_for(complete)
+    observed.otlp.wait_for_spans(complete)
     spans = observed.otlp.trace(trace_id)
     ids = {service: {s.span_id for s in _in(spans, service)} for service in SERVICES}
 
@@ -244,7 +244,7 @@ def test_a_caller_traceparent_is_continued(observed: Observed) -> None:
         headers={"traceparent": f"00-{caller_trace}-b7ad6b7169203331-01"},
     )
     assert accepted["trace_id"] == caller_trace
-    spans = observed.otlp.wait_for(
+    spans = observed.otlp.wait_for_spans(
         lambda all_spans: (
             {"ingestion", "notifier"}
             <= {s.service for s in all_spans if s.trace_id == caller_trace}

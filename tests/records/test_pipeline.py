@@ -14,9 +14,10 @@ from typing import Any
 import httpx
 import pytest
 
-from radar_cli.commands.catalog import demo_catalog_dir, import_directory_sync
+from radar_cli.commands.catalog import demo_catalog_dir
 from radar_cli.infra import NatsServer
 from radar_cli.stack import Stack
+from radar_common.catalog.directory import import_directory_sync
 from tests.support.receiver import Received, Receiver
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]

@@ -1,5 +1,7 @@
 """A real OTLP/HTTP trace receiver on loopback: ``POST /v1/traces`` with protobuf bodies.
 
+The suite's one stub HTTP server (``tests.support.receiver``), answering as a collector does.
+
 Services under test export to it through the standard ``OTEL_EXPORTER_OTLP_ENDPOINT``; the test
 then reads the spans back, with the service name of the resource that sent each one.
 """
@@ -7,17 +9,17 @@ then reads the spans back, with the service name of the resource that sent each 
 from __future__ import annotations
 
 import gzip
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTraceServiceRequest,
     ExportTraceServiceResponse,
 )
+
+from tests.support.receiver import Answer, Received, Receiver
 
 
 @dataclass(frozen=True)
@@ -32,40 +34,33 @@ class ReceivedSpan:
     attributes: dict[str, Any]
 
 
-class OtlpReceiver:
-    """Start with ``with OtlpReceiver() as r:``; point ``OTEL_EXPORTER_OTLP_ENDPOINT`` at r.url."""
+class OtlpReceiver(Receiver):
+    """Start with ``with OtlpReceiver() as r:``; point ``OTEL_EXPORTER_OTLP_ENDPOINT`` at
+    ``r.endpoint``."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.spans: list[ReceivedSpan] = []
-        self._cond = threading.Condition()
-        receiver = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, format: str, *args: Any) -> None:
-                return
+    @property
+    def endpoint(self) -> str:
+        """The collector's base URL; exporters post to ``<endpoint>/v1/traces``."""
+        return self.url("")
 
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                if self.headers.get("Content-Encoding") == "gzip":
-                    body = gzip.decompress(body)
-                if self.path != "/v1/traces":
-                    self.send_response(404)
-                    self.end_headers()
-                    return
-                request = ExportTraceServiceRequest()
-                request.ParseFromString(body)
-                receiver._add(request)
-                answer = ExportTraceServiceResponse().SerializeToString()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/x-protobuf")
-                self.send_header("Content-Length", str(len(answer)))
-                self.end_headers()
-                self.wfile.write(answer)
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+    def answer(self, request: Received) -> Answer:
+        if request.path != "/v1/traces":
+            return Answer(404, b"")
+        body = request.body
+        if request.header("Content-Encoding") == "gzip":
+            body = gzip.decompress(body)
+        export = ExportTraceServiceRequest()
+        export.ParseFromString(body)
+        self._add(export)
+        return Answer(
+            200,
+            ExportTraceServiceResponse().SerializeToString(),
+            {"Content-Type": "application/x-protobuf"},
+        )
 
     def _add(self, request: ExportTraceServiceRequest) -> None:
         received: list[ReceivedSpan] = []
@@ -94,7 +89,7 @@ class OtlpReceiver:
         with self._cond:
             return [s for s in self.spans if s.trace_id == trace_id]
 
-    def wait_for(
+    def wait_for_spans(
         self, predicate: Callable[[list[ReceivedSpan]], bool], timeout: float = 30.0
     ) -> list[ReceivedSpan]:
         """Wait until ``predicate(all spans so far)`` holds; return the spans."""
@@ -106,14 +101,6 @@ class OtlpReceiver:
                     raise TimeoutError(f"otlp: condition not met with {len(self.spans)} spans")
                 self._cond.wait(remaining)
             return list(self.spans)
-
-    def __enter__(self) -> OtlpReceiver:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 def _value(v: Any) -> Any:

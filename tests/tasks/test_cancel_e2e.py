@@ -28,12 +28,6 @@ WORKERS = ("normalizer", "inference", "notifier")
 
 
 @pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    with Receiver() as r:
-        yield r
-
-
-@pytest.fixture
 def stack(
     nats_server: NatsServer, database_url: str, receiver: Receiver, tmp_path: Path
 ) -> Iterator[Stack]:

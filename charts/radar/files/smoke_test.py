@@ -1,7 +1,8 @@
 """helm test: post one event to the ingestion API and wait until its task succeeds.
 
 Runs inside the ingestion image with the standard library only. Environment:
-RADAR_API_URL, RADAR_API_KEYS (the first key is used), RADAR_TEST_SOURCE,
+RADAR_API_URL, RADAR_API_KEYS (the first key is used: it needs the ingest and read scopes),
+RADAR_TEST_SOURCE,
 RADAR_TEST_TIMEOUT_SECONDS, RADAR_TEST_POLL_SECONDS. A 4xx answer fails at once (it cannot
 get better); connection errors, 429 and 5xx are retried until the timeout.
 """
@@ -18,7 +19,8 @@ import uuid
 from typing import Any
 
 API = os.environ["RADAR_API_URL"].rstrip("/")
-KEY = os.environ.get("RADAR_API_KEYS", "").split(",")[0].strip()
+# "key:ingest,read;key2:admin" or, without scopes, "key,key2": the first key either way.
+KEY = os.environ.get("RADAR_API_KEYS", "").split(";")[0].split(":")[0].split(",")[0].strip()
 SOURCE = os.environ.get("RADAR_TEST_SOURCE", "helm-test")
 DEADLINE = time.monotonic() + float(os.environ.get("RADAR_TEST_TIMEOUT_SECONDS", "180"))
 POLL = float(os.environ.get("RADAR_TEST_POLL_SECONDS", "2"))

@@ -52,7 +52,8 @@ app.kubernetes.io/part-of: radar
 {{- default (printf "%s-secrets" (include "radar.fullname" .)) .Values.secrets.existingSecret -}}
 {{- end -}}
 
-{{/* Image of a service: (dict "root" $ "service" "ingestion") */}}
+{{/* Image of a service: (dict "root" $ "service" "ingestion"), and "variant" "crew" for the
+     image built with that extra (`make images` tags it <tag>-<extra>). */}}
 {{- define "radar.image" -}}
 {{- $img := .root.Values.image -}}
 {{- $repo := printf "%s%s" $img.repositoryPrefix .service -}}
@@ -60,7 +61,9 @@ app.kubernetes.io/part-of: radar
 {{- if $img.digest -}}
 {{- printf "%s@%s" $repo $img.digest -}}
 {{- else -}}
-{{- printf "%s:%s" $repo (default .root.Chart.AppVersion $img.tag) -}}
+{{- $tag := default .root.Chart.AppVersion $img.tag -}}
+{{- if .variant }}{{ $tag = printf "%s-%s" $tag .variant }}{{ end -}}
+{{- printf "%s:%s" $repo $tag -}}
 {{- end -}}
 {{- end -}}
 
@@ -84,12 +87,14 @@ app.kubernetes.io/part-of: radar
 {{- include "radar.capability" (dict "root" . "name" "prometheusRule" "api" "monitoring.coreos.com/v1/PrometheusRule") -}}
 {{- end -}}
 
-{{/* The four services and what sets them apart ------------------------------------------- */}}
+{{/* The services and what sets them apart. llmExtra: with an LLM model configured, the service
+     runs the image built with that extra (inference: crewai, radar-inference:<tag>-crew). */}}
 {{- define "radar.services" -}}
 ingestion: {module: radar_ingestion, worker: false}
 normalizer: {module: radar_normalizer, worker: true, stream: EVENTS, consumer: normalizer}
-inference: {module: radar_inference, worker: true, stream: NOTICES, consumer: inference}
+inference: {module: radar_inference, worker: true, stream: NOTICES, consumer: inference, llmExtra: crew}
 notifier: {module: radar_notifier, worker: true, stream: ASSESSMENTS, consumer: notifier}
+console: {module: radar_console, worker: false}
 {{- end -}}
 
 {{/* Secret variables each service receives (least privilege); true = required. */}}
@@ -98,6 +103,7 @@ ingestion: {RADAR_DATABASE_URL: true, RADAR_API_KEYS: false, RADAR_WEBHOOK_SECRE
 normalizer: {RADAR_DATABASE_URL: true}
 inference: {RADAR_DATABASE_URL: true, RADAR_LLM_API_KEY: false}
 notifier: {RADAR_DATABASE_URL: true, RADAR_SLACK_WEBHOOK_URL: false, RADAR_TEAMS_WEBHOOK_URL: false, RADAR_WEBHOOK_URL: false, RADAR_WEBHOOK_SIGNING_SECRET: false, RADAR_SMTP_URL: false}
+console: {RADAR_DATABASE_URL: true, RADAR_CONSOLE_SESSION_SECRET: false, RADAR_OIDC_CLIENT_SECRET: false, RADAR_CONSOLE_DEV_TOKEN: false}
 bootstrap: {RADAR_DATABASE_URL: true}
 {{- end -}}
 
@@ -107,6 +113,9 @@ bootstrap: {RADAR_DATABASE_URL: true}
 {{- $vars := index (include "radar.secretEnv" . | fromYaml) .service -}}
 {{- $llm := (index $root.Values .service | default dict).llm | default dict -}}
 {{- if and (eq .service "normalizer") $llm.enabled }}{{ $_ := set $vars "RADAR_LLM_API_KEY" false }}{{ end -}}
+{{- /* Every process talks to NATS: its credentials, and its URL when that is a secret. */}}
+{{- range $var := list "RADAR_NATS_USER" "RADAR_NATS_PASSWORD" "RADAR_NATS_TOKEN" }}{{ $_ := set $vars $var false }}{{ end -}}
+{{- if $root.Values.nats.urlFromSecret }}{{ $_ := set $vars "RADAR_NATS_URL" true }}{{ end -}}
 {{- range $var := keys $vars | sortAlpha }}
 {{- $required := index $vars $var }}
 {{- $ref := index $root.Values.secrets.refs $var | default dict }}
@@ -143,14 +152,25 @@ bootstrap: {RADAR_DATABASE_URL: true}
 
 {{/* Settings shared by every service (the ConfigMap, and the bootstrap Job inline) */}}
 {{- define "radar.sharedConfig" -}}
+{{- if not .Values.nats.urlFromSecret }}
+{{- if regexMatch "^[a-z]+://[^/]*@" .Values.nats.url }}
+{{- fail "nats.url carries credentials: put the URL in the Secret as RADAR_NATS_URL and set nats.urlFromSecret=true" }}
+{{- end }}
 RADAR_NATS_URL: {{ .Values.nats.url | quote }}
+{{- end }}
 RADAR_STREAM_PREFIX: {{ .Values.topology.streamPrefix | quote }}
 RADAR_SUBJECT_PREFIX: {{ .Values.topology.subjectPrefix | quote }}
 RADAR_HTTP_HOST: "0.0.0.0"
 RADAR_HTTP_PORT: {{ .Values.defaults.containerPort | quote }}
 RADAR_LOG_LEVEL: {{ .Values.config.logLevel | quote }}
 RADAR_LOG_JSON: {{ .Values.config.logJson | toString | quote }}
+RADAR_HTTP_MAX_HEADER_BYTES: {{ .Values.config.http.maxHeaderBytes | int | quote }}
+RADAR_HTTP_MAX_HEADERS: {{ .Values.config.http.maxHeaders | int | quote }}
+RADAR_HTTP_HEADER_TIMEOUT_SECONDS: {{ include "radar.envString" .Values.config.http.headerTimeoutSeconds | quote }}
 RADAR_PUBLIC_URL: {{ .Values.config.publicUrl | default (printf "http://%s-ingestion.%s.svc:%v" (include "radar.fullname" .) .Release.Namespace .Values.ingestion.service.port) | quote }}
+{{- with .Values.config.consoleUrl }}
+RADAR_CONSOLE_URL: {{ . | quote }}
+{{- end }}
 {{- with .Values.config.otlpEndpoint }}
 OTEL_EXPORTER_OTLP_ENDPOINT: {{ . | quote }}
 {{- end }}
@@ -210,6 +230,63 @@ RADAR_LLM_BASE_URL: {{ . | quote }}
 {{- if eq .service "notifier" }}
 {{- if include "radar.routesSource" $root | fromYaml }}
 RADAR_ROUTES_FILE: {{ printf "%s/routes.yaml" (include "radar.routesDir" $root) | quote }}
+{{- end }}
+{{- end }}
+{{- end -}}
+
+
+{{/* NATS files from Secrets (creds / nkey seed, CA bundle, client certificate): the volumes,
+     their read-only mounts and the variables that point at them. Pass the root context. */}}
+{{- define "radar.natsCredentialsDir" -}}/etc/radar/nats/credentials{{- end -}}
+{{- define "radar.natsTlsDir" -}}/etc/radar/nats/tls{{- end -}}
+
+{{- define "radar.natsVolumes" -}}
+{{- with .Values.nats.credentials.secretName }}
+- name: nats-credentials
+  secret:
+    secretName: {{ . }}
+    defaultMode: 0440
+{{- end }}
+{{- with .Values.nats.tls.secretName }}
+- name: nats-tls
+  secret:
+    secretName: {{ . }}
+    defaultMode: 0440
+{{- end }}
+{{- end -}}
+
+{{- define "radar.natsMounts" -}}
+{{- if .Values.nats.credentials.secretName }}
+- name: nats-credentials
+  mountPath: {{ include "radar.natsCredentialsDir" . }}
+  readOnly: true
+{{- end }}
+{{- if .Values.nats.tls.secretName }}
+- name: nats-tls
+  mountPath: {{ include "radar.natsTlsDir" . }}
+  readOnly: true
+{{- end }}
+{{- end -}}
+
+{{- define "radar.natsFileEnv" -}}
+{{- $creds := .Values.nats.credentials -}}
+{{- $tls := .Values.nats.tls -}}
+{{- if $creds.secretName }}
+{{- with $creds.credsKey }}
+- name: RADAR_NATS_CREDS_FILE
+  value: {{ printf "%s/%s" (include "radar.natsCredentialsDir" $) . | quote }}
+{{- end }}
+{{- with $creds.nkeySeedKey }}
+- name: RADAR_NATS_NKEY_SEED_FILE
+  value: {{ printf "%s/%s" (include "radar.natsCredentialsDir" $) . | quote }}
+{{- end }}
+{{- end }}
+{{- if $tls.secretName }}
+{{- range $var, $key := dict "RADAR_NATS_TLS_CA_FILE" $tls.caKey "RADAR_NATS_TLS_CERT_FILE" $tls.certKey "RADAR_NATS_TLS_KEY_FILE" $tls.keyKey }}
+{{- if $key }}
+- name: {{ $var }}
+  value: {{ printf "%s/%s" (include "radar.natsTlsDir" $) $key | quote }}
+{{- end }}
 {{- end }}
 {{- end }}
 {{- end -}}

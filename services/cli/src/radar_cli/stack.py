@@ -1,4 +1,4 @@
-"""The four services as child processes: start, wait until ready, stop, kill, restart.
+"""The services as child processes: start, wait until ready, stop, kill, restart.
 
 ``radar dev`` and the end-to-end and fault-injection tests use this same code, so what the
 tests prove is what a developer runs.
@@ -25,6 +25,8 @@ SERVICES: tuple[tuple[str, str], ...] = (
     ("inference", "radar_inference"),
     ("notifier", "radar_notifier"),
 )
+# Started only when named (`radar dev` does): not part of the pipeline the tests drive.
+OPTIONAL_SERVICES: tuple[tuple[str, str], ...] = (("console", "radar_console"),)
 
 
 @dataclass
@@ -116,7 +118,7 @@ class Stack:
 
     def start(self, names: tuple[str, ...] | None = None, *, timeout: float = 60.0) -> None:
         wanted = names or tuple(n for n, _ in SERVICES)
-        for name, module in SERVICES:
+        for name, module in (*SERVICES, *OPTIONAL_SERVICES):
             if name not in wanted:
                 continue
             port = self.port_of(name)
@@ -154,7 +156,7 @@ class Stack:
         self.wait_ready((name,), timeout=timeout)
 
     def stop_all(self) -> None:
-        for name, _ in reversed(SERVICES):
+        for name, _ in reversed((*SERVICES, *OPTIONAL_SERVICES)):
             if name in self.services:
                 with contextlib.suppress(Exception):
                     self.services[name].stop()
@@ -164,8 +166,3 @@ class Stack:
 
     def __exit__(self, *exc: object) -> None:
         self.stop_all()
-
-
-def kill_group(proc: subprocess.Popen[bytes]) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(proc.pid, signal.SIGKILL)

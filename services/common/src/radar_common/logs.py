@@ -27,7 +27,15 @@ def _ids() -> tuple[str, str]:
 
 
 class JsonFormatter(logging.Formatter):
-    """One JSON object per line: time, level, service, logger, message, trace ids, extras."""
+    """One JSON object per line: time, level, service, logger, message, trace ids, extras.
+
+    The ``trace_id``/``span_id`` are the current span's, else the trace the runtime is working
+    for (``current_trace_id``); ``task_id`` comes from ``current_task_id``; every ``extra=`` of
+    the log call becomes a key of its own.
+
+    Args:
+        service: the service name each line carries.
+    """
 
     def __init__(self, service: str) -> None:
         super().__init__()
@@ -57,7 +65,11 @@ class JsonFormatter(logging.Formatter):
 
 
 class TextFormatter(logging.Formatter):
-    """Readable lines for a terminal, still with the trace id."""
+    """Readable lines for a terminal, still with the trace id.
+
+    Args:
+        service: the service name each line carries.
+    """
 
     def __init__(self, service: str) -> None:
         super().__init__("%(asctime)s %(levelname)-5s " + service + " %(message)s%(trace)s")
@@ -69,7 +81,14 @@ class TextFormatter(logging.Formatter):
 
 
 def configure_logging(service: str, level: str = "INFO", *, json_lines: bool = True) -> None:
-    """Route every logger to stderr in the chosen format. Call once at process start."""
+    """Route every logger to stderr in the chosen format. Call once at process start.
+
+    Args:
+        service: the service name each line carries.
+        level: the root level (``RADAR_LOG_LEVEL``); chatty libraries (nats, httpx, uvicorn's
+            access log) stay at WARNING or above.
+        json_lines: JSON lines (``RADAR_LOG_JSON``, what log collectors want) or readable text.
+    """
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter(service) if json_lines else TextFormatter(service))
     root = logging.getLogger()

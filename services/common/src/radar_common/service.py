@@ -1,8 +1,9 @@
 """Hosting a service process: signals, the ops HTTP endpoints, graceful shutdown.
 
 Every worker serves ``/healthz`` (the process is alive), ``/readyz`` (its dependencies answer)
-and ``/metrics`` (Prometheus) on ``RADAR_HTTP_PORT``. SIGTERM or SIGINT sets a stop event; the
-pull loops finish the messages in hand, then connections drain.
+and ``/metrics`` (Prometheus) on ``RADAR_HTTP_PORT`` — or ``/metrics`` alone on
+``RADAR_METRICS_PORT`` when that is set (the ingestion API too: :func:`run_api`). SIGTERM or
+SIGINT sets a stop event; the pull loops finish the messages in hand, then connections drain.
 """
 
 from __future__ import annotations
@@ -12,7 +13,9 @@ import contextlib
 import importlib.metadata
 import logging
 import signal
+import socket
 from collections.abc import Awaitable, Callable, Generator, Mapping
+from typing import Any
 
 import uvicorn
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -20,8 +23,11 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from starlette.types import ASGIApp
 
 from radar_common import metrics
+from radar_common.http_limits import HeaderLimits, guarded_protocol
+from radar_common.settings import RadarSettings
 
 log = logging.getLogger(__name__)
 ReadinessCheck = Callable[[], Awaitable[bool]]
@@ -63,8 +69,15 @@ async def run_checks(checks: Mapping[str, ReadinessCheck]) -> tuple[bool, dict[s
     return all(v == "ok" for v in results.values()), results
 
 
-def ops_app(service: str, checks: Mapping[str, ReadinessCheck]) -> Starlette:
-    """The /healthz, /readyz and /metrics endpoints of a worker."""
+def metrics_app() -> Starlette:
+    """/metrics alone, for a port of its own."""
+    return Starlette(routes=[Route("/metrics", metrics_endpoint)])
+
+
+def ops_app(
+    service: str, checks: Mapping[str, ReadinessCheck], *, with_metrics: bool = True
+) -> Starlette:
+    """The /healthz, /readyz (and, unless served apart, /metrics) endpoints of a worker."""
     metrics.BUILD_INFO.labels(service).info({"version": VERSION})
 
     async def healthz(_: Request) -> Response:
@@ -77,12 +90,18 @@ def ops_app(service: str, checks: Mapping[str, ReadinessCheck]) -> Starlette:
             status_code=200 if ok else 503,
         )
 
-    return Starlette(
-        routes=[
-            Route("/healthz", healthz),
-            Route("/readyz", readyz),
-            Route("/metrics", metrics_endpoint),
-        ]
+    routes = [Route("/healthz", healthz), Route("/readyz", readyz)]
+    if with_metrics:
+        routes.append(Route("/metrics", metrics_endpoint))
+    return Starlette(routes=routes)
+
+
+def header_limits(settings: RadarSettings) -> HeaderLimits:
+    """The request-head limits of ``settings`` (RADAR_HTTP_MAX_HEADER_BYTES, ...)."""
+    return HeaderLimits(
+        max_bytes=settings.http_max_header_bytes,
+        max_count=settings.http_max_headers,
+        timeout_seconds=settings.http_header_timeout_seconds,
     )
 
 
@@ -94,9 +113,23 @@ class _EmbeddedServer(uvicorn.Server):
         yield
 
 
-async def serve_http(app: Starlette, host: str, port: int, stop: asyncio.Event) -> None:
-    """Serve ``app`` until ``stop`` is set."""
-    config = uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False)
+async def serve_http(
+    app: Starlette,
+    host: str,
+    port: int,
+    stop: asyncio.Event,
+    *,
+    limits: HeaderLimits | None = None,
+) -> None:
+    """Serve ``app`` until ``stop`` is set, with ``limits`` on every request head."""
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_config=None,
+        access_log=False,
+        http=guarded_protocol(limits or HeaderLimits()),
+    )
     server = _EmbeddedServer(config)
     task = asyncio.create_task(server.serve())
     stopper = asyncio.create_task(stop.wait())
@@ -106,6 +139,52 @@ async def serve_http(app: Starlette, host: str, port: int, stop: asyncio.Event) 
     await task
     if task in done and not stop.is_set():
         raise RuntimeError(f"HTTP server on {host}:{port} stopped unexpectedly")
+
+
+class _ApiServer(uvicorn.Server):
+    """uvicorn serving the API, and /metrics on its own port beside it when configured."""
+
+    def __init__(self, config: uvicorn.Config, settings: RadarSettings) -> None:
+        super().__init__(config)
+        self.settings = settings
+
+    async def serve(self, sockets: list[socket.socket] | None = None) -> None:
+        settings = self.settings
+        if not settings.metrics_port:
+            await super().serve(sockets)
+            return
+        stop = asyncio.Event()
+        metrics = asyncio.create_task(
+            serve_http(
+                metrics_app(),
+                settings.http_host,
+                settings.metrics_port,
+                stop,
+                limits=header_limits(settings),
+            )
+        )
+        try:
+            await super().serve(sockets)
+        finally:
+            stop.set()
+            await metrics
+
+
+def run_api(app: ASGIApp, settings: RadarSettings, **options: Any) -> None:
+    """Serve an API on RADAR_HTTP_PORT with bounded request heads (and /metrics apart).
+
+    ``options`` are more ``uvicorn.Config`` arguments. uvicorn handles the signals.
+    """
+    config = uvicorn.Config(
+        app,
+        host=settings.http_host,
+        port=settings.http_port,
+        log_config=None,
+        access_log=False,
+        http=guarded_protocol(header_limits(settings)),
+        **options,
+    )
+    _ApiServer(config, settings).run()
 
 
 def run_main(main: Callable[[asyncio.Event], Awaitable[None]]) -> None:

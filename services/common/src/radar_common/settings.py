@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
@@ -21,9 +21,26 @@ class RadarSettings(BaseSettings):
 
     service_name: str = "radar"
     nats_url: str = "nats://127.0.0.1:4222"
+    # NATS credentials and TLS (radar_common.bus.credentials); files come from mounted Secrets.
+    nats_user: str = ""
+    nats_password: SecretStr = SecretStr("")
+    nats_token: SecretStr = SecretStr("")
+    nats_creds_file: str = ""
+    nats_nkey_seed_file: str = ""
+    nats_tls_ca_file: str = ""
+    nats_tls_cert_file: str = ""
+    nats_tls_key_file: str = ""
     database_url: str = "postgresql://postgres@127.0.0.1:5432/radar"
     http_host: str = "127.0.0.1"
     http_port: int = 8080
+    # /metrics on a port of its own (so a NetworkPolicy can open it to Prometheus only);
+    # 0 = on RADAR_HTTP_PORT with the API or the ops endpoints (one port per process, dev).
+    metrics_port: int = Field(default=0, ge=0, le=65535)
+    # Bounds on a request head (radar_common.http_limits): its size, its number of header
+    # fields, and the seconds a connection has to send it.
+    http_max_header_bytes: int = Field(default=32 * 1024, ge=1024)
+    http_max_headers: int = Field(default=100, ge=10)
+    http_header_timeout_seconds: float = Field(default=10.0, gt=0)
     log_level: LogLevel = "INFO"
     # Logs as JSON lines (production) or as readable text (a developer's terminal).
     log_json: bool = True

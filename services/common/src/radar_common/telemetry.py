@@ -30,6 +30,14 @@ def configure_tracing(service: str, *extra_processors: SpanProcessor) -> TracerP
 
     The standard ``OTEL_*`` variables apply (endpoint, headers, ``OTEL_BSP_*`` batching,
     ``OTEL_RESOURCE_ATTRIBUTES``, ``OTEL_SDK_DISABLED``). Also instruments asyncpg and httpx.
+
+    Args:
+        service: the ``service.name`` of every span of this process.
+        *extra_processors: more span processors (tests add an in-memory exporter), added even
+            when the provider already exists.
+
+    Returns:
+        The process's tracer provider.
     """
     global _provider
     if _provider is None:
@@ -70,7 +78,11 @@ def tracer(name: str) -> trace.Tracer:
 
 
 def is_trace_id(value: str) -> bool:
-    """True for a valid W3C trace id: 32 lowercase hex characters, not all zero."""
+    """True for a valid W3C trace id: 32 lowercase hex characters, not all zero.
+
+    Args:
+        value: a trace id as a client sent it (``trace_id`` of an ingest request).
+    """
     return bool(TRACE_ID_RE.match(value)) and int(value, 16) != 0
 
 
@@ -81,7 +93,14 @@ def trace_id_hex(span: trace.Span | None = None) -> str:
 
 
 def context_with_trace_id(trace_id: str) -> otel_context.Context:
-    """A context whose remote parent has the given trace id, so new spans join that trace."""
+    """A context whose remote parent has the given trace id, so new spans join that trace.
+
+    Args:
+        trace_id: a valid trace id (see :func:`is_trace_id`).
+
+    Returns:
+        A context to start spans in (``tracer.start_as_current_span(..., context=...)``).
+    """
     parent = SpanContext(
         trace_id=int(trace_id, 16),
         span_id=int.from_bytes(secrets.token_bytes(8), "big") or 1,
@@ -92,10 +111,21 @@ def context_with_trace_id(trace_id: str) -> otel_context.Context:
 
 
 def inject_headers(headers: MutableMapping[str, str]) -> None:
-    """Write ``traceparent`` (and ``tracestate``) of the current context into message headers."""
+    """Write ``traceparent`` (and ``tracestate``) of the current context into message headers.
+
+    Args:
+        headers: the headers of a message about to be published; changed in place.
+    """
     propagate.inject(headers)
 
 
 def extract_context(headers: Mapping[str, str] | None) -> otel_context.Context:
-    """The context carried by message headers (empty context when there is none)."""
+    """The context carried by message headers (empty context when there is none).
+
+    Args:
+        headers: the headers of a received message (``traceparent`` among them, or not).
+
+    Returns:
+        The remote parent to continue the trace from.
+    """
     return propagate.extract(dict(headers or {}))

@@ -18,12 +18,19 @@ from typing import Any
 import asyncpg
 
 from radar_common.bus.connection import Bus
+from radar_common.bus.credentials import NatsCredentials, redact_url
 from radar_common.bus.lag import backlog_gauges
 from radar_common.bus.topology import Topology
 from radar_common.bus.worker import Stage, Worker
 from radar_common.db import connect_pool, migrate
 from radar_common.logs import configure_logging
-from radar_common.service import ReadinessCheck, ops_app, serve_http
+from radar_common.service import (
+    ReadinessCheck,
+    header_limits,
+    metrics_app,
+    ops_app,
+    serve_http,
+)
 from radar_common.settings import RadarSettings, WorkerSettings
 from radar_common.tasks import TaskStore
 from radar_common.telemetry import configure_tracing, shutdown_tracing
@@ -47,16 +54,23 @@ def topology_of(settings: RadarSettings) -> Topology:
 
 
 async def connect_bus(settings: RadarSettings, name: str, *, attempts: int = 60) -> Bus:
-    """Connect to NATS, retrying (1 s apart) while it is not reachable yet."""
-    last: Exception | None = None
+    """Connect to NATS, retrying (1 s apart) while it is not reachable yet.
+
+    The URL may carry credentials: it is logged (and raised) redacted only, as is the error.
+    """
+    credentials = NatsCredentials.from_settings(settings)
+    where = redact_url(settings.nats_url)
+    last = ""
     for _ in range(attempts):
         try:
-            return await Bus.connect(settings.nats_url, topology_of(settings), name=name)
+            return await Bus.connect(
+                settings.nats_url, topology_of(settings), name=name, credentials=credentials
+            )
         except Exception as exc:
-            last = exc
-            log.warning("NATS at %s not reachable yet: %r", settings.nats_url, exc)
+            last = redact_url(repr(exc))
+            log.warning("NATS at %s not reachable yet: %s", where, last)
             await asyncio.sleep(1.0)
-    raise ConnectionError(f"cannot connect to NATS at {settings.nats_url}: {last!r}")
+    raise ConnectionError(f"cannot connect to NATS at {where}: {last}")
 
 
 async def open_task_store(bus: Bus) -> TaskStore:
@@ -112,9 +126,24 @@ async def host_worker(
 
         checks["consumer"] = consuming
         checks.update(extra_checks or {})
-        http = asyncio.create_task(
-            serve_http(ops_app(name, checks), settings.http_host, settings.http_port, stop)
-        )
+        limits = header_limits(settings)
+        apart = bool(settings.metrics_port)
+        servers = [
+            serve_http(
+                ops_app(name, checks, with_metrics=not apart),
+                settings.http_host,
+                settings.http_port,
+                stop,
+                limits=limits,
+            )
+        ]
+        if apart:
+            servers.append(
+                serve_http(
+                    metrics_app(), settings.http_host, settings.metrics_port, stop, limits=limits
+                )
+            )
+        http = asyncio.gather(*servers)
         try:
             async with backlog_gauges(bus.js, bus.topology):
                 await worker.run(stop)

@@ -9,7 +9,8 @@ attempts are retried with backoff inside an overall deadline, and on final failu
 deterministic narrative stands with ``engine="rules-fallback"`` and the reason recorded
 (``fallback_reason``, ``radar_llm_fallbacks_total{reason}``): an alert never waits on an LLM.
 
-``crewai`` takes seconds to import and is only imported when a model is configured.
+``crewai`` comes with the ``radar-inference[crew]`` extra (about 800 MB, so not in the default
+install); it takes seconds to import and is only imported when a model is configured.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from radar_common import llm_calls
 from radar_common.contracts import Assessment
 from radar_common.notices.facts import NoticeFacts
 from radar_inference.honesty import unverified_numbers
-from radar_inference.settings import InferenceSettings
+from radar_inference.settings import CREW_MISSING, InferenceSettings
 
 log = logging.getLogger(__name__)
 ENGINE_CREW = "crew"
@@ -70,15 +71,26 @@ class UnverifiedNumbers(CrewError):
     reason = "unverified_number"
 
 
+class CrewUnavailable(RuntimeError):
+    """crewai is not installed (the ``radar-inference[crew]`` extra)."""
+
+
 def load_crewai() -> Any:
-    """Import crewai once, offline (environment set before the import)."""
+    """Import crewai once, offline (environment set before the import).
+
+    Raises:
+        CrewUnavailable: the ``crew`` extra is not installed.
+    """
     with _import_lock:
         for key, value in _OFFLINE_ENV.items():
             os.environ.setdefault(key, value)
         # crewai's import chain emits import-time warnings of its own: not ours to fail on.
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            import crewai
+            try:
+                import crewai
+            except ImportError as exc:
+                raise CrewUnavailable(CREW_MISSING) from exc
 
         return crewai
 

@@ -130,7 +130,7 @@ class Subject:
 
 async def match_facts(conn: asyncpg.Connection, facts: NoticeFacts) -> PartMatch:
     """Find the notice's part in the catalog (orderable number, then base number)."""
-    return await match_part(conn, facts.mpn, facts.base_mpn)
+    return await match_part(conn, facts.mpn, facts.base_mpn, facts.manufacturer)
 
 
 async def match_notice(pool: asyncpg.Pool, notice: NormalizedNotice) -> PartMatch:

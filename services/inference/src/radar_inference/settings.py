@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import importlib.util
 from decimal import Decimal
 from pathlib import Path
+from typing import Self
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 
 from radar_common.notices.reminders import parse_offsets
 from radar_common.settings import WorkerSettings
+
+CREW_MISSING = (
+    "RADAR_LLM_MODEL is set but crewai is not installed: install radar-inference[crew] (the "
+    "image built with --build-arg EXTRAS=crew, tagged <tag>-crew) or unset RADAR_LLM_MODEL"
+)
 
 
 class InferenceSettings(WorkerSettings):
@@ -81,3 +88,10 @@ class InferenceSettings(WorkerSettings):
     def _offsets(cls, value: str) -> str:
         parse_offsets(value)
         return value
+
+    @model_validator(mode="after")
+    def _crew_installed(self) -> Self:
+        # Refuse at start rather than fall back to the rules on every notice.
+        if self.llm_model and importlib.util.find_spec("crewai") is None:
+            raise ValueError(CREW_MISSING)
+        return self

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import asyncpg
 
-from radar_common.catalog import base_mpn, normalize_mpn
+from radar_common.partnumbers import base_mpn, normalize_mpn
 
 
 @dataclass(frozen=True)
@@ -83,8 +83,14 @@ ORDER BY p.sku, up.nodes
 """
 
 
-async def match_part(conn: asyncpg.Connection, mpn: str, notice_base: str = "") -> PartMatch:
-    """Find the notice's part: by orderable number first, then by base number."""
+async def match_part(
+    conn: asyncpg.Connection, mpn: str, notice_base: str = "", manufacturer: str = ""
+) -> PartMatch:
+    """Find the notice's part: by orderable number first, then by base number.
+
+    The base numbers tried are the notice's own and that of ``mpn`` under ``manufacturer``'s
+    numbering convention (``radar_common.partnumbers.base_mpn``).
+    """
     orderable = normalize_mpn(mpn)
     exact = await conn.fetchval(
         f"SELECT mpn FROM ({_CATALOG_MPNS}) c WHERE mpn = $1 LIMIT 1",  # noqa: S608 - constant
@@ -92,7 +98,7 @@ async def match_part(conn: asyncpg.Connection, mpn: str, notice_base: str = "") 
     )
     if exact:
         return PartMatch("exact", exact)
-    bases = sorted({b for b in (base_mpn(mpn), base_mpn(notice_base)) if b})
+    bases = sorted({b for b in (base_mpn(mpn, manufacturer), base_mpn(notice_base)) if b})
     if not bases:
         return PartMatch("none")
     # Several packaging variants may share a base number: the one in a BOM wins, then the

@@ -39,7 +39,7 @@ from radar_common.bus.connection import (
 )
 from radar_common.contracts import RawEvent
 from radar_common.tasks import Task, TaskStore
-from radar_ingestion.blobs import offload
+from radar_ingestion.blobs import offload, staged_bytes
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +103,8 @@ class Acceptor:
         """
         content = fingerprint(event)
         key = idempotency_key or f"sha256:{content}"
-        deadline = self.accept_timeout + event.ByteSize() / UPLOAD_BYTES_PER_SECOND
+        size = event.ByteSize() + staged_bytes(event)  # staged: still on disk
+        deadline = self.accept_timeout + size / UPLOAD_BYTES_PER_SECOND
         try:
             async with asyncio.timeout(deadline):
                 return await self._accept(event, key, content, trace_id)

@@ -60,9 +60,13 @@ def create_app(settings: IngestionSettings) -> FastAPI:
         ValueError: no credentials are configured and authentication is not disabled.
     """
     # Settings validate this too; checked again for settings built without validation.
-    if not (settings.key_list() or settings.webhook_secret or settings.auth_disabled):
+    if not (settings.api_key_entries() or settings.webhook_secret or settings.auth_disabled):
         raise ValueError("refusing to start: set RADAR_API_KEYS or RADAR_WEBHOOK_SECRET")
-    authenticator = Authenticator(settings.key_list(), settings.webhook_secret)
+    authenticator = Authenticator(
+        settings.api_key_entries(),
+        settings.webhook_secret,
+        tolerance=settings.signature_tolerance_seconds,
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -102,7 +106,13 @@ def create_app(settings: IngestionSettings) -> FastAPI:
                 acceptor=acceptor,
                 authenticator=authenticator,
                 pool=pool,
-                sns=SnsVerifier(settings.sns_host_pattern, allow_http=settings.sns_allow_http),
+                sns=SnsVerifier(
+                    settings.sns_host_pattern,
+                    allow_http=settings.sns_allow_http,
+                    topic_arns=settings.sns_topics(),
+                    max_age=settings.sns_max_age_seconds,
+                    allow_sha1=settings.sns_allow_sha1,
+                ),
             )
             try:
                 async with backlog_gauges(bus.js, bus.topology):
@@ -136,7 +146,8 @@ def create_app(settings: IngestionSettings) -> FastAPI:
     app.include_router(assessments.router)
     app.include_router(catalog.router)
     app.include_router(ops.router)
-    app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
+    if not settings.metrics_port:  # else served on its own port (radar_common.service.run_api)
+        app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
     app.openapi = problem_openapi(app)  # type: ignore[method-assign]
     metrics.BUILD_INFO.labels("ingestion").info({"version": VERSION})
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import uvicorn
 from pydantic import ValidationError
 
 from radar_common.logs import configure_logging
+from radar_common.service import run_api
 from radar_common.telemetry import configure_tracing
 from radar_ingestion.app import create_app
 from radar_ingestion.settings import IngestionSettings
@@ -18,11 +18,5 @@ def main() -> None:
         raise SystemExit(f"refusing to start: {exc}") from exc
     configure_logging(settings.service_name, settings.log_level, json_lines=settings.log_json)
     configure_tracing(settings.service_name)
-    uvicorn.run(
-        create_app(settings),
-        host=settings.http_host,
-        port=settings.http_port,
-        log_config=None,
-        access_log=False,
-        timeout_graceful_shutdown=20,
-    )
+    # Bounded request heads (radar_common.http_limits); /metrics apart with RADAR_METRICS_PORT.
+    run_api(create_app(settings), settings, timeout_graceful_shutdown=20)

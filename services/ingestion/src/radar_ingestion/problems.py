@@ -7,12 +7,15 @@ Mailgun stops on 406 (any other answer is retried for hours), Postmark stops on 
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger(__name__)
 
 PROBLEM_BASE = "https://radar.dev/problems/"
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -61,13 +64,21 @@ def refusal_status(path: str, default: int) -> int:
     return _REFUSAL_STATUS.get(path, default)
 
 
-def unavailable(detail: str, *, retry_after: int = 5) -> Problem:
-    """503 + Retry-After: the event is not stored; senders should retry."""
+def unavailable(
+    dependency: str, *, cause: BaseException | None = None, retry_after: int = 5
+) -> Problem:
+    """503 + Retry-After: ``dependency`` cannot be reached now; the caller should retry.
+
+    The body names the dependency only: the cause (hosts, ports, exception texts) is logged,
+    never answered.
+    """
+    if cause is not None:
+        log.warning("%s unavailable: %r", dependency, cause)
     return Problem(
         503,
         "unavailable",
-        "Cannot store the event right now",
-        detail,
+        "Service unavailable",
+        f"{dependency} cannot be reached right now; retry after {retry_after} seconds.",
         headers={"Retry-After": str(retry_after)},
     )
 

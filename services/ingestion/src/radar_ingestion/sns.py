@@ -2,9 +2,15 @@
 
 SES delivers received mail through SNS. Every SNS message is signed with an RSA key whose
 certificate SNS serves at ``SigningCertURL``; that URL, and the ``SubscribeURL`` of a
-subscription confirmation, are fetched only over https from hosts matching
+subscription confirmation, are fetched only over https, on port 443, from hosts matching
 ``sns.<region>.amazonaws.com`` — otherwise anyone could sign with a certificate of their own.
 Certificates are cached by URL.
+
+Before any certificate is fetched, the cheap checks: the topic is on the allowlist (when one is
+configured), the message's ``Timestamp`` is within ``max_age`` seconds of now (the signature
+covers it; SNS keeps the original timestamp across its retries), and SignatureVersion 1 (SHA1)
+is refused unless enabled — SNS topics sign with SHA256 once their ``SignatureVersion``
+attribute is 2.
 """
 
 from __future__ import annotations
@@ -12,7 +18,9 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from collections.abc import Awaitable, Callable, Mapping
+import time
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -22,7 +30,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from radar_ingestion.auth import SignatureError
+from radar_ingestion.auth import SignatureError, StaleSignature
 
 Fetcher = Callable[[str], Awaitable[bytes]]
 MESSAGE_TYPES = ("Notification", "SubscriptionConfirmation", "UnsubscribeConfirmation")
@@ -41,6 +49,18 @@ _CACHE_SIZE = 64
 
 class SnsFetchError(RuntimeError):
     """The signing certificate or SubscribeURL could not be fetched (try again later)."""
+
+
+class TopicNotAllowed(SignatureError):
+    """The message comes from a topic outside the configured allowlist."""
+
+
+def _timestamp(message: Mapping[str, Any]) -> float:
+    raw = str(message.get("Timestamp", ""))
+    try:
+        return datetime.fromisoformat(raw.replace("Z", "+00:00")).timestamp()
+    except ValueError as exc:
+        raise SignatureError("the SNS Timestamp is not an ISO 8601 time") from exc
 
 
 def string_to_sign(message: Mapping[str, Any]) -> bytes:
@@ -63,11 +83,17 @@ class SnsVerifier:
         host_pattern: str,
         *,
         allow_http: bool = False,
+        topic_arns: Iterable[str] = (),
+        max_age: float = 3600,
+        allow_sha1: bool = False,
         fetch: Fetcher | None = None,
         timeout: float = 5.0,
     ) -> None:
         self._host = re.compile(host_pattern)
         self._allow_http = allow_http
+        self._topics = frozenset(topic_arns)
+        self._max_age = max_age
+        self._allow_sha1 = allow_sha1
         self._fetch = fetch or self._http_get
         self._timeout = timeout
         self._keys: dict[str, rsa.RSAPublicKey] = {}
@@ -84,6 +110,12 @@ class SnsVerifier:
             raise SignatureError(f"refusing to fetch from {parts.scheme}://{parts.hostname}")
         if parts.username or parts.password:
             raise SignatureError("refusing a URL with credentials")
+        try:
+            port = parts.port
+        except ValueError as exc:
+            raise SignatureError("refusing a URL with an invalid port") from exc
+        if port not in (None, 443) and not self._allow_http:
+            raise SignatureError(f"refusing port {port}: SNS serves on 443 only")
 
     async def _http_get(self, url: str) -> bytes:
         try:
@@ -111,23 +143,42 @@ class SnsVerifier:
         self._keys[url] = public
         return public
 
-    async def verify(self, message: Mapping[str, Any]) -> None:
-        """Check the signature of an SNS message (SignatureVersion 1 = SHA1, 2 = SHA256).
+    def check_message(self, message: Mapping[str, Any]) -> hashes.HashAlgorithm:
+        """The checks that need no certificate; returns the signature's hash algorithm.
 
         Raises:
-            SignatureError: unsigned, badly signed, or signed by a certificate we may not use.
-            SnsFetchError: the certificate could not be fetched now.
+            TopicNotAllowed: a topic outside the allowlist.
+            StaleSignature: the Timestamp is more than ``max_age`` seconds from now.
+            SignatureError: unknown type or SignatureVersion, SHA1 while disabled.
         """
-        version = str(message.get("SignatureVersion", ""))
-        algorithm: hashes.HashAlgorithm
-        if version == "1":
-            algorithm = hashes.SHA1()  # noqa: S303 - SNS SignatureVersion 1 is defined as SHA1
-        elif version == "2":
-            algorithm = hashes.SHA256()
-        else:
-            raise SignatureError(f"unsupported SignatureVersion {version!r}")
         if message.get("Type") not in MESSAGE_TYPES:
             raise SignatureError(f"unknown SNS message type {message.get('Type')!r}")
+        topic = str(message.get("TopicArn", ""))
+        if self._topics and topic not in self._topics:
+            raise TopicNotAllowed(f"topic {topic!r} is not in RADAR_SNS_TOPIC_ARNS")
+        version = str(message.get("SignatureVersion", ""))
+        if version == "1" and not self._allow_sha1:
+            raise SignatureError(
+                "SignatureVersion 1 (SHA1) is disabled: set the topic's SignatureVersion "
+                "attribute to 2, or RADAR_SNS_ALLOW_SHA1=true"
+            )
+        if version not in ("1", "2"):
+            raise SignatureError(f"unsupported SignatureVersion {version!r}")
+        age = time.time() - _timestamp(message)
+        if not abs(age) <= self._max_age:
+            raise StaleSignature(f"the SNS message is {age:.0f} s away from now")
+        # SNS SignatureVersion 1 is defined as SHA1 (allowed here only when enabled).
+        return hashes.SHA1() if version == "1" else hashes.SHA256()  # noqa: S303
+
+    async def verify(self, message: Mapping[str, Any]) -> None:
+        """Check an SNS message: :meth:`check_message`, then its signature.
+
+        Raises:
+            SignatureError: unsigned, badly signed, stale, from a topic or with an algorithm
+                not allowed, or signed by a certificate we may not use.
+            SnsFetchError: the certificate could not be fetched now.
+        """
+        algorithm = self.check_message(message)
         try:
             signature = base64.b64decode(str(message.get("Signature", "")), validate=True)
         except binascii.Error as exc:

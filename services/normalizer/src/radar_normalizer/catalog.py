@@ -14,7 +14,7 @@ from typing import Protocol
 
 import asyncpg
 
-from radar_normalizer.parts import base_mpn
+from radar_common.partnumbers import base_mpn
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +40,10 @@ class CatalogParts:
 
     def __len__(self) -> int:
         return len(self._mpns)
+
+    def entries(self) -> tuple[frozenset[str], frozenset[str]]:
+        """The orderable and base numbers held (to rebuild the same set in another process)."""
+        return frozenset(self._mpns), frozenset(self._bases)
 
 
 def catalog_match(known: KnownParts | None, mpn: str, base: str) -> str:
@@ -69,6 +73,11 @@ class CatalogSnapshot:
 
     def __len__(self) -> int:
         return len(self._parts)
+
+    @property
+    def parts(self) -> CatalogParts:
+        """The current snapshot (replaced, never changed, by a refresh)."""
+        return self._parts
 
     async def refresh(self) -> int:
         """Reload the snapshot; returns how many parts it holds."""

@@ -14,6 +14,8 @@ from radar_common.worker_host import WorkerRuntime, host_worker
 from radar_normalizer.catalog import CatalogSnapshot
 from radar_normalizer.handler import normalizer_stage
 from radar_normalizer.llm import LlmExtractor
+from radar_normalizer.review import set_threshold
+from radar_normalizer.sandbox import ExtractionSandbox, SandboxLimits
 from radar_normalizer.settings import NormalizerSettings
 
 
@@ -27,6 +29,7 @@ def llm_extractor(settings: NormalizerSettings, client: httpx.AsyncClient) -> Ll
         model=settings.llm_model,
         api_key=settings.llm_api_key.get_secret_value(),
         timeout=settings.llm_call_timeout_seconds,
+        review_threshold=settings.review_threshold,
     )
 
 
@@ -34,18 +37,39 @@ async def build(runtime: WorkerRuntime) -> Stage[RawEvent, NormalizedNotice]:
     settings = runtime.settings
     if not isinstance(settings, NormalizerSettings):
         settings = NormalizerSettings()
+    set_threshold(settings.review_threshold)
     llm = None
     if settings.llm_model and settings.llm_base_url:
         client = httpx.AsyncClient()
         runtime.stack.push_async_callback(client.aclose)
         llm = llm_extractor(settings, client)
     catalog = await catalog_snapshot(runtime, settings)
+    sandbox = await extraction_sandbox(runtime, settings, catalog)
     return normalizer_stage(
         runtime.bus.topology,
         known_parts=catalog,
         fetch=object_fetcher(runtime.bus),
         llm=llm,
+        reader=sandbox,
+        budget_seconds=settings.event_budget_seconds,
     )
+
+
+async def extraction_sandbox(
+    runtime: WorkerRuntime, settings: NormalizerSettings, catalog: CatalogSnapshot | None
+) -> ExtractionSandbox:
+    """The warm extraction processes, stopped with the service."""
+    limits = SandboxLimits(
+        budget_seconds=settings.event_budget_seconds,
+        memory_mb=settings.extract_memory_mb,
+        processes=settings.extract_processes,
+    )
+    sandbox = ExtractionSandbox(
+        limits, catalog, log_level=settings.log_level, log_json=settings.log_json
+    )
+    await sandbox.start()
+    runtime.stack.push_async_callback(sandbox.close)
+    return sandbox
 
 
 async def catalog_snapshot(

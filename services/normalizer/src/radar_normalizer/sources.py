@@ -1,39 +1,8 @@
-"""Text sources: each piece of a notice rendered as lines of text, with where it came from."""
+"""Evidence text: a value's line or sentence, shortened, as an engineer would quote it."""
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-
-from radar_normalizer.parts import clean, clean_line
-
-# Cells of a table row are rendered joined by this separator, so that label/value pairs and
-# tables read the same from HTML, CSV, XLSX, PDF and plain text.
-CELL = " | "
-MAX_LINE = 2000
-_SPACE_RUN = re.compile(r" {9,}")
-
-
-@dataclass(frozen=True)
-class TextSource:
-    """One readable part of a notice: a body, an attachment, a table.
-
-    Attributes:
-        location: where it came from (``body``, ``html``, ``attachment:x.pdf#page=2`` ...).
-        text: its text, lines separated by ``\\n`` (table cells by :data:`CELL`).
-    """
-
-    location: str
-    text: str
-
-    def lines(self) -> list[str]:
-        """Cleaned lines; very long lines are cut into pieces and space runs shortened, so
-        that no per-line rule can take more than linear time on hostile input."""
-        out: list[str] = []
-        for raw in self.text.splitlines():
-            line = _SPACE_RUN.sub(" " * 8, clean_line(raw))
-            out.extend(line[i : i + MAX_LINE] for i in range(0, max(1, len(line)), MAX_LINE))
-        return out
+from radar_normalizer.parts import clean
 
 
 def snippet(line: str, limit: int = 240) -> str:

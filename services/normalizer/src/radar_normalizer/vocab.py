@@ -1,118 +1,18 @@
-"""The project's vocabularies: manufacturer aliases, lifecycle statuses and notice kinds.
+"""The project's vocabularies: lifecycle statuses and notice kinds.
 
 Every source speaks its own language; these tables map each to one internal list. To teach the
-normalizer a new vendor or platform, add rows here (see docs/notices.md).
+normalizer a new platform word, add a row here (see docs/notices.md). Manufacturer names live in
+the shared table ``radar_common/manufacturers.csv``.
 """
 
 from __future__ import annotations
 
 import re
 
-# Canonical manufacturer -> aliases (compared after :func:`_key`) and e-mail domains.
-MANUFACTURERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "Texas Instruments": (
-        ("ti", "texas instruments", "texas", "national semiconductor"),
-        ("ti.com",),
-    ),
-    "Analog Devices": (
-        ("adi", "analog devices", "analog", "linear technology", "ltc"),
-        ("analog.com",),
-    ),
-    "Maxim Integrated": (
-        ("maxim", "maxim integrated", "maxim integrated products"),
-        ("maximintegrated.com",),
-    ),
-    "NXP Semiconductors": (("nxp", "nxp semiconductors", "freescale"), ("nxp.com",)),
-    "Microchip Technology": (
-        ("microchip", "microchip technology", "atmel", "microsemi"),
-        ("microchip.com",),
-    ),
-    "STMicroelectronics": (
-        ("st", "stmicro", "stmicroelectronics", "st microelectronics"),
-        ("st.com",),
-    ),
-    "Infineon Technologies": (
-        ("infineon", "infineon technologies", "ifx", "cypress", "international rectifier"),
-        ("infineon.com",),
-    ),
-    "onsemi": (
-        ("onsemi", "on semi", "on semiconductor", "on semiconductor corp", "fairchild"),
-        ("onsemi.com",),
-    ),
-    "Qorvo": (("qorvo", "triquint", "rfmd"), ("qorvo.com",)),
-    "Renesas Electronics": (
-        ("renesas", "renesas electronics", "idt", "intersil", "dialog"),
-        ("renesas.com",),
-    ),
-    "Nexperia": (("nexperia",), ("nexperia.com",)),
-    "Vishay": (("vishay", "vishay intertechnology", "vishay siliconix"), ("vishay.com",)),
-    "Murata": (("murata", "murata manufacturing"), ("murata.com",)),
-    "Diodes Incorporated": (("diodes", "diodes inc", "diodes incorporated"), ("diodes.com",)),
-    "ROHM": (("rohm", "rohm semiconductor"), ("rohm.com",)),
-    "Toshiba": (("toshiba", "toshiba electronic devices & storage"), ("toshiba.com",)),
-    "Broadcom": (("broadcom", "avago"), ("broadcom.com",)),
-    "Skyworks": (("skyworks", "skyworks solutions"), ("skyworksinc.com",)),
-    "Silicon Labs": (("silicon labs", "silicon laboratories", "silabs"), ("silabs.com",)),
-    "Example Semiconductor": (
-        ("example semi", "example semiconductor", "example"),
-        ("example-semi.com",),
-    ),
-}
+# The manufacturer table lives in the shared library; re-exported for callers of this module.
+from radar_common.manufacturers import canonical_manufacturer
 
-_SUFFIX = re.compile(
-    r"\b(inc|incorporated|corp|corporation|co|company|ltd|limited|llc|gmbh|ag|bv|b\.v|nv|sa|"
-    r"plc|kk|technologies|technology|semiconductors?|electronics|devices)\b\.?",
-)
-
-
-def _key(name: str) -> str:
-    name = re.sub(r"[^a-z0-9& ]+", " ", name.lower().replace(".", ""))
-    return re.sub(r"\s+", " ", name).strip()
-
-
-_ALIASES: dict[str, str] = {}
-for _canonical, (_names, _domains) in MANUFACTURERS.items():
-    for _name in (*_names, _canonical):
-        _ALIASES[_key(_name)] = _canonical
-        _ALIASES[_key(_SUFFIX.sub(" ", _key(_name)))] = _canonical
-_DOMAINS = {d: c for c, (_, domains) in MANUFACTURERS.items() for d in domains}
-
-
-def canonical_manufacturer(raw: str) -> str:
-    """The canonical name of a manufacturer as written; unknown names are kept, tidied."""
-    key = _key(raw)
-    if not key:
-        return ""
-    if key in _ALIASES:
-        return _ALIASES[key]
-    stripped = _key(_SUFFIX.sub(" ", key))
-    return _ALIASES.get(stripped, re.sub(r"\s+", " ", raw).strip())
-
-
-def manufacturer_from_domain(address: str) -> str:
-    """The manufacturer whose mail domain (or a subdomain of it) sent ``address``."""
-    domain = address.rsplit("@", 1)[-1].strip(" >").lower()
-    while domain:
-        if domain in _DOMAINS:
-            return _DOMAINS[domain]
-        if "." not in domain:
-            return ""
-        domain = domain.split(".", 1)[1]
-    return ""
-
-
-def manufacturer_in_text(text: str) -> tuple[str, str]:
-    """The first known manufacturer named in prose: (canonical, as written)."""
-    best: tuple[int, str, str] | None = None
-    for canonical, (names, _) in MANUFACTURERS.items():
-        for name in (canonical, *names):
-            if len(name) < 4 or name in ("example", "analog", "texas", "diodes"):
-                continue  # too ambiguous in prose
-            m = re.search(r"(?<![\w-])" + re.escape(name) + r"(?![\w-])", text, re.IGNORECASE)
-            if m and (best is None or m.start() < best[0]):
-                best = (m.start(), canonical, m.group(0))
-    return (best[1], best[2]) if best else ("", "")
-
+__all__ = ["KIND_STATUS", "canonical_manufacturer", "lifecycle_status", "notice_kind"]
 
 # Lifecycle vocabularies of vendors and platforms -> active | nrnd | eol | obsolete | unknown.
 _STATUS = {
@@ -134,7 +34,14 @@ _STATUS = {
     "announced": "active",
     "lifecycle": "active",
     "released": "active",
+    "preliminary": "active",
+    "sampling": "active",
+    "mass production": "active",
+    "volume production": "active",
     "nrnd": "nrnd",
+    "not for new design": "nrnd",
+    "not for new designs": "nrnd",
+    "not recommended": "nrnd",
     "nrfnd": "nrnd",
     "not recommended for new designs": "nrnd",
     "not recommended for new design": "nrnd",
@@ -152,7 +59,16 @@ _STATUS = {
     "ltb": "eol",
     "discontinuance": "eol",
     "yteol": "eol",
+    "last time buy notice": "eol",
+    "end of life notice": "eol",
+    "discontinuation notice": "eol",
+    "pending discontinuation": "eol",
     "obsolete": "obsolete",
+    "no longer in production": "obsolete",
+    "not in production": "obsolete",
+    "discontinued, no longer in production": "obsolete",
+    "end of production": "obsolete",
+    "unconfirmed": "unknown",
     "discontinued": "obsolete",
     "nlm": "obsolete",
     "no longer manufactured": "obsolete",
@@ -162,13 +78,34 @@ _STATUS = {
 }
 
 
+_STATUS_IN_TEXT = re.compile(
+    "|".join(re.escape(k) for k in sorted(_STATUS, key=len, reverse=True) if len(k) >= 3)
+)
+
+
 def lifecycle_status(raw: str) -> str:
-    """Map any vendor's or platform's lifecycle word to the internal list."""
+    """Map any vendor's or platform's lifecycle word to the internal list.
+
+    A value with decoration ("Production (Last Updated: 1 year ago)", "EOL - last time buy")
+    is read by its first known word or phrase.
+    """
     key = re.sub(r"\s+", " ", raw.strip().lower().replace("_", " ")).strip(" .")
     if key in _STATUS:
         return _STATUS[key]
-    key = key.replace(" ", "_")
-    return _STATUS.get(key, "unknown")
+    if key.replace(" ", "_") in _STATUS:
+        return _STATUS[key.replace(" ", "_")]
+    head = re.split(r"\s*[(\[;|]|\s+-\s+", key)[0].strip(" .,")
+    if head in _STATUS:
+        return _STATUS[head]
+    if len(key) <= 80:
+        m = _STATUS_IN_TEXT.search(key)
+        if (
+            m
+            and re.match(r"\b", key[m.start() :])
+            and (m.end() == len(key) or not key[m.end()].isalnum())
+        ):
+            return _STATUS[m.group(0)]
+    return "unknown"
 
 
 # Notice kinds, strongest first: the first kind whose words appear in the headline wins.
@@ -185,8 +122,17 @@ _KIND_WORDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         (
             "reactivation",
             r"re-?activat|reinstat|return(?:ed|s)? to (?:active|production)|"
-            r"cancell?ation of (?:the )?(?:discontinu|eol|end[- ]of[- ]life|pdn)|"
-            r"withdrawn? (?:the|this) (?:pdn|eol)",
+            r"cancell?(?:ation|ing|ed)? (?:of )?(?:the )?(?:\w+ )?(?:discontinu|eol|"
+            r"end[- ]of[- ]life|pdn|ptn|product termination)|withdrawn? (?:the|this) (?:pdn|eol)",
+        ),
+        (
+            "retraction",
+            r"(?:cancell?(?:ation|ing|ed|s)?|withdraw(?:al|n|s|ing)?|retract(?:ion|ed|s|ing)?|"
+            r"rescind\w*|revoc\w*|revok\w*|void(?:ed)?)\s+of\s+(?:the\s+|this\s+)?"
+            r"(?:previous(?:ly)?\s+|original\s+|above\s+)?(?:announced\s+|issued\s+|"
+            r"published\s+)?(?:f?pcn|change notice|change notification|notification|notice)|"
+            r"(?:f?pcn|notice|notification)\s+(?:\S+\s+){0,2}(?:is|has been|was)\s+"
+            r"(?:cancell?ed|withdrawn|retracted|rescinded|voided)",
         ),
         (
             "discontinuance",
@@ -217,6 +163,7 @@ def notice_kind(headline: str, body: str = "") -> tuple[str, str]:
 # The lifecycle status a notice of each kind implies when no status is stated.
 KIND_STATUS = {
     "discontinuance": "eol",
+    "retraction": "active",
     "change": "active",
     "packing_withdrawal": "active",
     "reactivation": "active",

@@ -64,6 +64,11 @@ def ses(shared_nats_url: str, sns_host: Receiver) -> Iterator[Ingest]:
     )
 
 
+def now_iso() -> str:
+    """An SNS Timestamp for now (messages older than RADAR_SNS_MAX_AGE_SECONDS are refused)."""
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
 def sign(message: dict[str, Any], version: str = "2", key: rsa.RSAPrivateKey = KEY) -> None:
     algorithm = hashes.SHA256() if version == "2" else hashes.SHA1()
     message["SignatureVersion"] = version
@@ -98,7 +103,7 @@ def notification(sns_host: Receiver, message_id: str = "sns-msg-1") -> dict[str,
         "TopicArn": "arn:aws:sns:eu-west-1:123456789012:radar-inbound",
         "Subject": "Amazon SES Email Receipt Notification",
         "Message": json.dumps(ses_notification),
-        "Timestamp": "2026-05-01T16:12:00.123Z",
+        "Timestamp": now_iso(),
         "SigningCertURL": sns_host.url(CERT_PATH),
         "UnsubscribeURL": sns_host.url("/unsubscribe"),
     }
@@ -126,10 +131,10 @@ def test_a_subscription_is_confirmed(ses: Ingest, sns_host: Receiver) -> None:
         "TopicArn": "arn:aws:sns:eu-west-1:123456789012:radar-inbound",
         "Message": "You have chosen to subscribe to the topic ...",
         "SubscribeURL": sns_host.url("/?Action=ConfirmSubscription&Token=2336412f"),
-        "Timestamp": "2026-05-01T16:00:00.000Z",
+        "Timestamp": now_iso(),
         "SigningCertURL": sns_host.url(CERT_PATH),
     }
-    sign(message, version="1")
+    sign(message)
     answer = post(ses, message)
     assert answer.status_code == 200, answer.text
     assert answer.json()["confirmed"] is True

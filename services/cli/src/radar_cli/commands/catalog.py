@@ -12,35 +12,20 @@ from importlib import resources
 from pathlib import Path
 from typing import Annotated
 
-import asyncpg
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from radar_cli.devenv import setting
 from radar_common.catalog import CatalogError, ImportReport
-from radar_common.catalog import import_catalog as _import_catalog
-from radar_common.notices.reassessment import catalog_changed
-from radar_inference.catalog.loader import import_directory, import_directory_sync
+from radar_common.catalog.directory import import_directory
 
 DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/radar"
-__all__ = ["demo_catalog_dir", "import_catalog", "import_dir", "import_directory_sync"]
 
 
 def demo_catalog_dir() -> Path:
     """The demo catalog shipped with the CLI (what ``radar dev`` imports)."""
     return Path(str(resources.files("radar_cli") / "demo" / "catalog"))
-
-
-async def import_catalog(pool: asyncpg.Pool, directory: Path) -> ImportReport:
-    """Import the catalog files found in ``directory`` (migrations run first).
-
-    Raises:
-        CatalogError: a file is malformed or the BOM has a cycle; nothing was changed.
-    """
-    report = await _import_catalog(pool, directory)
-    await catalog_changed(pool, "cli")  # the scheduler re-assesses the notices it touches
-    return report
 
 
 def report_table(report: ImportReport) -> Table:

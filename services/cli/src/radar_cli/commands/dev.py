@@ -3,6 +3,8 @@
 Starts an embedded nats-server (JetStream, monitoring) and PostgreSQL under ``.radar/`` unless
 ``RADAR_NATS_URL`` / ``RADAR_DATABASE_URL`` point elsewhere, starts the four services, loads the
 demo catalog, replays demo notices and prints the alerts as they arrive. Ctrl-C stops it all.
+The API listens on ``--port`` (or ``RADAR_HTTP_PORT``), else 8080 or a free port; every other
+service gets a port of its own.
 """
 
 from __future__ import annotations
@@ -25,14 +27,22 @@ from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
 
-from radar_cli.commands.catalog import demo_catalog_dir, import_directory_sync
+from radar_cli.commands.catalog import demo_catalog_dir
 from radar_cli.devenv import STATE_DIR, write_dev_env
 from radar_cli.inbox import AlertInbox
 from radar_cli.infra import NatsServer, PostgresServer, free_port
-from radar_cli.stack import SERVICES, Stack
+from radar_cli.stack import Stack
+from radar_common.catalog.directory import import_directory_sync
+from radar_ingestion.auth import parse_api_keys
 
 console = Console(highlight=False)
-PREFERRED_PORTS = {"ingestion": 8080, "normalizer": 8081, "inference": 8082, "notifier": 8083}
+PREFERRED_PORTS = {
+    "ingestion": 8080,
+    "normalizer": 8081,
+    "inference": 8082,
+    "notifier": 8083,
+    "console": 8084,
+}
 SEVERITY_STYLE = {
     "critical": "bold white on red",
     "high": "bold red",
@@ -42,13 +52,48 @@ SEVERITY_STYLE = {
 }
 
 
-def _port(preferred: int) -> int:
+# Each service's own, never passed from the user's environment to all of them (one port
+# given to every service means all but one fail with "address already in use").
+PER_SERVICE = (
+    "RADAR_HTTP_PORT",
+    "RADAR_METRICS_PORT",
+    "RADAR_SERVICE_NAME",
+    "RADAR_NATS_URL",
+    "RADAR_DATABASE_URL",
+)
+
+
+def _is_free(port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         try:
-            s.bind(("127.0.0.1", preferred))
+            s.bind(("127.0.0.1", port))
         except OSError:
-            return free_port()
-    return preferred
+            return False
+    return True
+
+
+def _port(preferred: int) -> int:
+    return preferred if _is_free(preferred) else free_port()
+
+
+def choose_ports(api_port: int | None) -> dict[str, int]:
+    """A port per service: the API (ingestion) on ``api_port`` when given, the others on their
+    usual port, or on a free one when that is taken or is the API's.
+
+    Raises:
+        typer.BadParameter: ``api_port`` is in use.
+    """
+    ports: dict[str, int] = {}
+    if api_port is not None:
+        if not _is_free(api_port):
+            raise typer.BadParameter(f"port {api_port} is in use", param_hint="--port")
+        ports["ingestion"] = api_port
+    for name, preferred in PREFERRED_PORTS.items():
+        port = ports.get(name) or _port(preferred)
+        while name not in ports and port in ports.values():
+            port = free_port()
+        ports[name] = port
+    return ports
 
 
 def _num(value: Any, fmt: str) -> str:
@@ -139,8 +184,19 @@ def dev(
     state_dir: Annotated[
         Path, typer.Option(help="Where NATS/PostgreSQL data and logs live.")
     ] = STATE_DIR,
+    port: Annotated[
+        int | None,
+        typer.Option(
+            "--port",
+            envvar="RADAR_HTTP_PORT",
+            min=1,
+            max=65535,
+            help="The API's port (default 8080, or a free one when 8080 is taken).",
+        ),
+    ] = None,
 ) -> None:
     """Run NATS, PostgreSQL and the four services locally; Ctrl-C stops everything."""
+    ports = choose_ports(port)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
@@ -169,25 +225,26 @@ def dev(
             database_url = pg.create_database("radar")
             console.print(f"[green]✓[/] embedded PostgreSQL at {database_url}")
 
-        api_key = os.environ.get("RADAR_API_KEYS", "").split(",")[0] or (
-            "dev-" + secrets.token_urlsafe(18)
-        )
+        exported = parse_api_keys(os.environ.get("RADAR_API_KEYS", ""))
+        # One key with every scope: the developer both sends and reads.
+        api_key = exported[0].key if exported else "dev-" + secrets.token_urlsafe(18)
         extra_env = {"RADAR_API_KEYS": api_key, "RADAR_LOG_JSON": "true"}
         destinations = ("RADAR_SLACK_WEBHOOK_URL", "RADAR_TEAMS_WEBHOOK_URL", "RADAR_WEBHOOK_URL")
         for name in destinations:
             if os.environ.get(name):
                 extra_env[name] = os.environ[name]
-        ports = {name: _port(PREFERRED_PORTS[name]) for name, _ in SERVICES}
         api_url = f"http://127.0.0.1:{ports['ingestion']}"
+        console_url = f"http://127.0.0.1:{ports['console']}"
         if not any(os.environ.get(n) for n in destinations):
             inbox = AlertInbox(lambda payload: show_alert(payload, api_url)).start()
             cleanup.callback(inbox.stop)
             extra_env["RADAR_WEBHOOK_URL"] = inbox.url
         # Pass through other RADAR_ settings the user exported (LLM, routes, SMTP, ...).
         for key, value in os.environ.items():
-            if key.startswith("RADAR_") and key not in ("RADAR_NATS_URL", "RADAR_DATABASE_URL"):
+            if key.startswith("RADAR_") and key not in PER_SERVICE:
                 extra_env.setdefault(key, value)
         extra_env["RADAR_API_KEYS"] = api_key
+        sign_in_url = _console_settings(extra_env, console_url)
 
         if demo:
             _load_demo_catalog(database_url)
@@ -199,8 +256,9 @@ def dev(
             ports=ports,
         )
         cleanup.callback(stack.stop_all)
-        console.print("starting ingestion, normalizer, inference, notifier …")
+        console.print("starting ingestion, normalizer, inference, notifier, console …")
         stack.start(timeout=120)
+        stack.start(("console",), timeout=60)
         write_dev_env(
             {
                 "RADAR_API_URL": api_url,
@@ -208,6 +266,8 @@ def dev(
                 "RADAR_NATS_URL": nats_url,
                 "RADAR_NATS_MONITOR_URL": monitor_url,
                 "RADAR_DATABASE_URL": database_url,
+                "RADAR_CONSOLE_URL": console_url,
+                "RADAR_CONSOLE_SIGN_IN_URL": sign_in_url,
             },
             state_dir / "dev.env",
         )
@@ -216,6 +276,8 @@ def dev(
         banner.add_column()
         banner.add_row("API", f"{api_url}  (docs: {api_url}/docs)")
         banner.add_row("API key", api_key)
+        banner.add_row("Console", console_url)
+        banner.add_row("Sign in", sign_in_url)
         banner.add_row("Try", f"curl -H 'X-API-Key: {api_key}' {api_url}/v1/tasks/<task_id>")
         banner.add_row(
             "Metrics", ", ".join(f"{n} {s.url}/metrics" for n, s in stack.services.items())
@@ -237,6 +299,20 @@ def dev(
             stop.wait(1.0)
         console.print("stopping …")
     console.print("[green]stopped[/]")
+
+
+def _console_settings(env: dict[str, str], console_url: str) -> str:
+    """Development sign-in for the console; answers the sign-in link `make run` prints.
+
+    The session secret and the sign-in token are new for every `radar dev`; settings the user
+    exported (RADAR_OIDC_*, RADAR_CONSOLE_*) win.
+    """
+    token = env.setdefault("RADAR_CONSOLE_DEV_TOKEN", secrets.token_urlsafe(24))
+    env.setdefault("RADAR_CONSOLE_URL", console_url)
+    env.setdefault("RADAR_CONSOLE_SESSION_SECRET", secrets.token_urlsafe(48))
+    env.setdefault("RADAR_CONSOLE_COOKIE_SECURE", "false")  # http://127.0.0.1
+    env.setdefault("RADAR_CONSOLE_DEV_SIGN_IN", "true")
+    return f"{env['RADAR_CONSOLE_URL']}/auth/dev?token={token}"
 
 
 def _report_task(api_url: str, api_key: str, task_id: str, timeout: float = 60.0) -> None:

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import Any
 
 import typer
-from google.protobuf.json_format import MessageToDict
-from google.protobuf.message import DecodeError, Message
 from rich.console import Console
 from rich.table import Table
 
@@ -18,49 +15,13 @@ from radar_common.bus.dead_letters import (
     DeadLetters,
     Replayed,
     StoredDeadLetter,
+    describe,
 )
 from radar_common.bus.topology import Topology
-from radar_common.contracts import Assessment, NormalizedNotice, RawEvent
 from radar_common.tasks import TaskStore
 
 app = typer.Typer(help="Dead letters: list, show, replay.", no_args_is_help=True)
 REASON_WIDTH = 80
-
-
-def _payload(topology: Topology, subject: str, data: bytes) -> Any:
-    """The dead payload as JSON when its subject names a known contract, else its size."""
-    kinds: dict[str, type[Message]] = {
-        topology.raw_events: RawEvent,
-        topology.notices: NormalizedNotice,
-        topology.assessments: Assessment,
-    }
-    kind = kinds.get(subject)
-    if kind is not None:
-        try:
-            message = kind()
-            message.ParseFromString(data)
-            return MessageToDict(message)
-        except DecodeError:
-            pass
-    return f"<{len(data)} bytes, not decodable as a known contract>"
-
-
-def _describe(topology: Topology, stored: StoredDeadLetter) -> dict[str, Any]:
-    letter = stored.letter
-    failed_at = stored.failed_at
-    return {
-        "id": stored.id,
-        "stage": letter.stage,
-        "reason": letter.reason,
-        "task_id": letter.task_id,
-        "trace_id": letter.trace_id,
-        "deliveries": letter.deliveries,
-        "failed_at": failed_at.isoformat() if failed_at else None,
-        "subject": letter.subject,
-        "original_stream_sequence": letter.stream_sequence,
-        "headers": dict(letter.headers),
-        "payload": _payload(topology, letter.subject, letter.data),
-    }
 
 
 async def _list(url: str, topology: Topology, limit: int) -> list[StoredDeadLetter]:
@@ -102,7 +63,7 @@ def list_(
     stored = asyncio.run(_list(url, topology, limit))
     if as_json:
         for s in stored:
-            doc = _describe(topology, s)
+            doc = describe(topology, s)
             doc.pop("payload")
             typer.echo(json.dumps(doc))
         return
@@ -139,7 +100,7 @@ def show(
     except DeadLetterNotFound:
         typer.echo(f"no dead letter {letter_id}", err=True)
         raise typer.Exit(1) from None
-    typer.echo(json.dumps(_describe(topology, stored), indent=2))
+    typer.echo(json.dumps(describe(topology, stored), indent=2))
 
 
 @app.command("replay")

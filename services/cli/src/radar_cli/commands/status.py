@@ -15,8 +15,10 @@ from rich.console import Console
 from rich.table import Table
 
 from radar_common.bus.connection import Bus
+from radar_common.bus.credentials import NatsCredentials, redact_url
 from radar_common.bus.lag import Backlog, read_backlog
 from radar_common.bus.topology import Topology
+from radar_common.settings import RadarSettings
 
 DEV_ENV = Path(".radar/dev.env")
 DEFAULT_NATS_URL = "nats://127.0.0.1:4222"
@@ -61,10 +63,16 @@ def target(
 
 async def connect(url: str, topology: Topology) -> Bus:
     """Connect once (no retry loop: an operator wants to know at once)."""
+    # Credentials and TLS as the services read them (RADAR_NATS_USER, RADAR_NATS_TLS_CA_FILE...).
+    credentials = NatsCredentials.from_settings(RadarSettings())
     try:
-        return await Bus.connect(url, topology, name="radar-cli", connect_timeout=3.0)
+        return await Bus.connect(
+            url, topology, name="radar-cli", connect_timeout=3.0, credentials=credentials
+        )
     except Exception as exc:
-        raise typer.BadParameter(f"cannot reach NATS at {url}: {exc!r}") from exc
+        raise typer.BadParameter(
+            f"cannot reach NATS at {redact_url(url)}: {redact_url(repr(exc))}"
+        ) from exc
 
 
 def render(backlog: Backlog, console: Console) -> None:

@@ -43,7 +43,17 @@ async def _open_or_create(
 async def ensure_bucket(
     js: JetStreamContext, bucket: str, *, ttl_seconds: float, history: int = 1
 ) -> KeyValue:
-    """Open a key-value bucket, creating it on first use (idempotent across replicas)."""
+    """Open a key-value bucket, creating it on first use (idempotent across replicas).
+
+    Args:
+        js: the JetStream context.
+        bucket: the bucket's name (see ``Topology.tasks_bucket``, ``idempotency_bucket``).
+        ttl_seconds: how long a key lives after its last write.
+        history: values kept per key.
+
+    Returns:
+        The bucket; the configuration given applies only when this call creates it.
+    """
     config = js_api.KeyValueConfig(
         bucket=bucket, history=history, ttl=ttl_seconds, storage=js_api.StorageType.FILE
     )
@@ -53,7 +63,16 @@ async def ensure_bucket(
 async def ensure_object_store(
     js: JetStreamContext, bucket: str, *, ttl_seconds: float
 ) -> ObjectStore:
-    """Open the object store bucket, creating it on first use (idempotent across replicas)."""
+    """Open the object store bucket, creating it on first use (idempotent across replicas).
+
+    Args:
+        js: the JetStream context.
+        bucket: the store's name (``Topology.object_store``).
+        ttl_seconds: how long an object is kept.
+
+    Returns:
+        The store; the configuration given applies only when this call creates it.
+    """
     config = js_api.ObjectStoreConfig(
         bucket=bucket,
         description="Raw event bodies and attachments too large for a message",
@@ -69,6 +88,13 @@ def object_fetcher(bus: Bus) -> FetchObject:
     """Read objects from the deployment's store (``Topology.object_store``).
 
     The bucket handle is looked up once and reused: opening it is an API round trip.
+
+    Args:
+        bus: the connection whose topology names the store.
+
+    Returns:
+        ``fetch(ref) -> bytes``: the object's bytes, at most ``MAX_OBJECT_BYTES``; it raises
+        nats' ``ObjectNotFoundError`` when the object is gone (expired or never stored).
     """
     store: ObjectStore | None = None
 

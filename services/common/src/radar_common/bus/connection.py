@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import Iterable, Mapping
@@ -15,6 +16,7 @@ from nats.js import JetStreamContext
 from nats.js import api as js_api
 from nats.js.errors import BadRequestError, NotFoundError
 
+from radar_common.bus.credentials import NatsCredentials
 from radar_common.bus.topology import ConsumerSpec, StreamSpec, Topology
 from radar_common.telemetry import inject_headers
 
@@ -48,8 +50,21 @@ class Bus:
 
     @classmethod
     async def connect(
-        cls, url: str, topology: Topology, *, name: str, connect_timeout: float = 5.0
+        cls,
+        url: str,
+        topology: Topology,
+        *,
+        name: str,
+        connect_timeout: float = 5.0,
+        credentials: NatsCredentials | None = None,
     ) -> Bus:
+        """Connect, authenticating and verifying TLS as ``credentials`` say (see there).
+
+        Raises when the server cannot be reached or refuses us (after a second try): callers
+        retry as they see fit (``worker_host.connect_bus``). Once connected, the client
+        reconnects for ever.
+        """
+
         async def on_error(exc: Exception) -> None:
             log.warning("nats error: %s", exc)
 
@@ -59,16 +74,22 @@ class Bus:
         async def on_reconnect() -> None:
             log.info("nats reconnected")
 
-        nc = await nats.connect(
-            servers=[url],
-            name=name,
-            connect_timeout=connect_timeout,
-            max_reconnect_attempts=-1,
-            reconnect_time_wait=0.5,
-            error_cb=on_error,
-            disconnected_cb=on_disconnect,
-            reconnected_cb=on_reconnect,
-        )
+        # A TLS verification failure can make nats-py retry for ever: bounded here too.
+        async with asyncio.timeout(2 * connect_timeout + 1):
+            nc = await nats.connect(
+                servers=[url],
+                name=name,
+                connect_timeout=connect_timeout,
+                # nats-py applies this to the first connection too, where -1 would retry a refused
+                # password for ever: bounded here, unbounded once connected (below).
+                max_reconnect_attempts=1,
+                reconnect_time_wait=0.5,
+                error_cb=on_error,
+                disconnected_cb=on_disconnect,
+                reconnected_cb=on_reconnect,
+                **(credentials or NatsCredentials()).connect_options(),
+            )
+        nc.options["max_reconnect_attempts"] = -1
         return cls(nc=nc, js=nc.jetstream(), topology=topology)
 
     async def __aenter__(self) -> Self:

@@ -1,10 +1,17 @@
-"""Reading and replaying dead letters (``radar dlq``).
+"""Dead letters: messages a stage gave up on, kept in ``RADAR_DLQ`` with the reason, and replayed.
 
-A dead letter is identified by its sequence number in the dead-letter stream. Replaying one
-re-publishes the original payload to its original subject with its original headers — so the
-task id, trace id and ``traceparent`` are kept and the replayed work joins the same trace — under
-a new ``Nats-Msg-Id`` (the old one would be dropped as a duplicate), takes the task from
-``FAILED`` back to ``RUNNING``, then deletes the dead letter.
+- :func:`send_dead_letter` writes one: the worker runtime for a ``PermanentError``, an
+  undecodable payload or the last allowed delivery; the notifier for a notification that
+  cannot be delivered. The letter (a ``DeadLetter`` message on ``radar.dlq.<stage>``) carries
+  the original subject, payload and headers, the reason and the number of deliveries.
+- :class:`DeadLetters` reads them (``radar dlq list|show``, the console's operations page) and
+  replays one (``radar dlq replay``, the console): the original payload goes back to its
+  original subject with its original headers — so the task id, trace id and ``traceparent``
+  are kept and the replayed work joins the same trace — under a new ``Nats-Msg-Id`` (the old one
+  would be dropped as a duplicate); the task goes from ``FAILED`` back to ``RUNNING``, then the
+  dead letter is deleted.
+
+A dead letter is identified by its sequence number in the dead-letter stream.
 """
 
 from __future__ import annotations
@@ -13,13 +20,17 @@ import logging
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
+from google.protobuf.json_format import MessageToDict
+from google.protobuf.message import DecodeError, Message
 from google.protobuf.timestamp_pb2 import Timestamp
 from nats.aio.msg import Msg
 from nats.js.errors import NotFoundError
 
 from radar_common.bus.connection import MSG_ID_HEADER, TASK_ID_HEADER, TRACE_ID_HEADER, Bus
-from radar_common.contracts import DeadLetter
+from radar_common.bus.topology import Topology
+from radar_common.contracts import Assessment, DeadLetter, NormalizedNotice, RawEvent
 from radar_common.tasks import TaskNotFound, TaskStore
 
 log = logging.getLogger(__name__)
@@ -40,7 +51,18 @@ async def send_dead_letter(
     """Publish ``msg`` to ``radar.dlq.<stage>`` with the reason (durably, deduplicated by id).
 
     The original payload, subject and headers travel inside the letter so that a replay can
-    send it back exactly; ``extra_headers`` add to them (e.g. the notifier names the channel).
+    send it back exactly.
+
+    Args:
+        bus: the connection to publish with.
+        msg: the message given up on, as JetStream delivered it.
+        stage: the stage that gave up (``normalizer``, ``inference``, ``notifier``).
+        reason: why, as people will read it on the task and in ``radar dlq show``.
+        deliveries: how many times the message was delivered.
+        task_id: the task the message belongs to.
+        trace_id: the trace the message belongs to.
+        msg_id: the letter's ``Nats-Msg-Id``: the same id twice publishes one letter.
+        extra_headers: added to the original headers (e.g. the notifier names the channel).
 
     Raises:
         PublishError: JetStream did not acknowledge the dead letter.
@@ -83,9 +105,47 @@ class StoredDeadLetter:
 
     @property
     def failed_at(self) -> datetime | None:
+        """When the stage gave up (letters written before that field: when it was stored)."""
         if not self.letter.HasField("failed_at"):
             return self.stored_at
         return self.letter.failed_at.ToDatetime(tzinfo=UTC)
+
+
+def decoded_payload(topology: Topology, subject: str, data: bytes) -> Any:
+    """The dead payload as JSON when its subject names a known contract, else its size."""
+    kinds: dict[str, type[Message]] = {
+        topology.raw_events: RawEvent,
+        topology.notices: NormalizedNotice,
+        topology.assessments: Assessment,
+    }
+    kind = kinds.get(subject)
+    if kind is not None:
+        try:
+            message = kind()
+            message.ParseFromString(data)
+            return MessageToDict(message)
+        except DecodeError:
+            pass
+    return f"<{len(data)} bytes, not decodable as a known contract>"
+
+
+def describe(topology: Topology, stored: StoredDeadLetter) -> dict[str, Any]:
+    """A dead letter as plain data: what `radar dlq show` prints and the console shows."""
+    letter = stored.letter
+    failed_at = stored.failed_at
+    return {
+        "id": stored.id,
+        "stage": letter.stage,
+        "reason": letter.reason,
+        "task_id": letter.task_id,
+        "trace_id": letter.trace_id,
+        "deliveries": letter.deliveries,
+        "failed_at": failed_at.isoformat() if failed_at else None,
+        "subject": letter.subject,
+        "original_stream_sequence": letter.stream_sequence,
+        "headers": dict(letter.headers),
+        "payload": decoded_payload(topology, letter.subject, letter.data),
+    }
 
 
 @dataclass(frozen=True)
@@ -100,7 +160,12 @@ class Replayed:
 
 
 class DeadLetters:
-    """The dead-letter stream of one deployment."""
+    """The dead-letter stream of one deployment.
+
+    Args:
+        bus: a connection to the deployment's NATS.
+        tasks: the task store; when given, a replay reopens the letter's task.
+    """
 
     def __init__(self, bus: Bus, tasks: TaskStore | None = None) -> None:
         self.bus = bus
@@ -108,7 +173,11 @@ class DeadLetters:
         self.stream = bus.topology.dlq_stream.name
 
     async def get(self, letter_id: int) -> StoredDeadLetter:
-        """One dead letter by id. Raises DeadLetterNotFound."""
+        """One dead letter by id.
+
+        Raises:
+            DeadLetterNotFound: no such letter (never existed, replayed or expired).
+        """
         try:
             raw = await self.bus.js.get_msg(self.stream, letter_id)
         except NotFoundError as exc:
@@ -139,7 +208,15 @@ class DeadLetters:
             count += 1
 
     async def replay(self, letter_id: int) -> Replayed:
-        """Send a dead letter back through the pipeline, keeping its task and trace ids."""
+        """Send a dead letter back through the pipeline, keeping its task and trace ids.
+
+        Returns:
+            What was done: the subject it went to, and whether its task was reopened.
+
+        Raises:
+            DeadLetterNotFound: no such letter (already replayed, or expired).
+            PublishError: JetStream did not acknowledge the replayed message.
+        """
         stored = await self.get(letter_id)
         letter = stored.letter
         reopened = False

@@ -11,6 +11,16 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class StreamSpec:
+    """A JetStream stream as Radar declares it (file storage, limits retention).
+
+    Attributes:
+        name: the stream's name, e.g. ``RADAR_EVENTS``.
+        subjects: the subjects it stores.
+        description: what it holds, as shown by ``nats stream info``.
+        max_age_seconds: how long a message is kept.
+        duplicate_window_seconds: how long a ``Nats-Msg-Id`` is remembered for deduplication.
+    """
+
     name: str
     subjects: tuple[str, ...]
     description: str
@@ -20,6 +30,14 @@ class StreamSpec:
 
 @dataclass(frozen=True)
 class ConsumerSpec:
+    """A worker's durable pull consumer: the name KEDA reads the lag of.
+
+    Attributes:
+        stream: the stream it reads.
+        durable: its durable name (the worker's stage name).
+        filter_subject: the subject it takes from the stream.
+    """
+
     stream: str
     durable: str
     filter_subject: str
@@ -27,7 +45,12 @@ class ConsumerSpec:
 
 @dataclass(frozen=True)
 class Topology:
-    """All JetStream names of one deployment, derived from two prefixes."""
+    """All JetStream names of one deployment, derived from two prefixes.
+
+    Attributes:
+        stream_prefix: prefix of stream, bucket and object store names (``RADAR_STREAM_PREFIX``).
+        subject_prefix: first token of every subject (``RADAR_SUBJECT_PREFIX``).
+    """
 
     stream_prefix: str = "RADAR"
     subject_prefix: str = "radar"
@@ -35,18 +58,22 @@ class Topology:
     # Subjects -------------------------------------------------------------------------------
     @property
     def raw_events(self) -> str:
+        """Raw events, as ingestion accepted them (``RawEvent``)."""
         return f"{self.subject_prefix}.events.raw"
 
     @property
     def notices(self) -> str:
+        """Normalized notices, one per affected part (``NormalizedNotice``)."""
         return f"{self.subject_prefix}.notices.normalized"
 
     @property
     def assessments(self) -> str:
+        """Costed assessments (``Assessment``)."""
         return f"{self.subject_prefix}.assessments.ready"
 
     @property
     def notifications(self) -> str:
+        """The outcome of every notification (``NotificationResult``)."""
         return f"{self.subject_prefix}.notifications.result"
 
     @property
@@ -55,29 +82,34 @@ class Topology:
         return f"{self.subject_prefix}.work.notices"
 
     def dead_letter(self, stage: str) -> str:
+        """Where ``stage`` puts what it gives up on (``DeadLetter``)."""
         return f"{self.subject_prefix}.dlq.{stage}"
 
     # Streams --------------------------------------------------------------------------------
     @property
     def events_stream(self) -> StreamSpec:
+        """The stream of raw events (the normalizer's input)."""
         return StreamSpec(
             f"{self.stream_prefix}_EVENTS", (self.raw_events,), "Raw events accepted by ingestion"
         )
 
     @property
     def notices_stream(self) -> StreamSpec:
+        """The stream of notices (inference's input)."""
         return StreamSpec(
             f"{self.stream_prefix}_NOTICES", (self.notices,), "One normalized notice per part"
         )
 
     @property
     def assessments_stream(self) -> StreamSpec:
+        """The stream of assessments (the notifier's input)."""
         return StreamSpec(
             f"{self.stream_prefix}_ASSESSMENTS", (self.assessments,), "Costed assessments"
         )
 
     @property
     def notifications_stream(self) -> StreamSpec:
+        """The stream of notification outcomes."""
         return StreamSpec(
             f"{self.stream_prefix}_NOTIFICATIONS",
             (self.notifications,),
@@ -94,6 +126,7 @@ class Topology:
 
     @property
     def dlq_stream(self) -> StreamSpec:
+        """The dead-letter stream: every stage's letters, kept 30 days."""
         return StreamSpec(
             f"{self.stream_prefix}_DLQ",
             (f"{self.subject_prefix}.dlq.>",),
@@ -103,6 +136,7 @@ class Topology:
 
     @property
     def streams(self) -> tuple[StreamSpec, ...]:
+        """Every stream, in pipeline order (what ``Bus.ensure_topology`` declares)."""
         return (
             self.events_stream,
             self.notices_stream,
@@ -115,14 +149,17 @@ class Topology:
     # Durable consumers (one per worker) -----------------------------------------------------
     @property
     def normalizer_consumer(self) -> ConsumerSpec:
+        """The normalizer's durable consumer on the events stream."""
         return ConsumerSpec(self.events_stream.name, "normalizer", self.raw_events)
 
     @property
     def inference_consumer(self) -> ConsumerSpec:
+        """Inference's durable consumer on the notices stream."""
         return ConsumerSpec(self.notices_stream.name, "inference", self.notices)
 
     @property
     def notifier_consumer(self) -> ConsumerSpec:
+        """The notifier's durable consumer on the assessments stream."""
         return ConsumerSpec(self.assessments_stream.name, "notifier", self.assessments)
 
     @property
@@ -133,17 +170,21 @@ class Topology:
 
     @property
     def consumers(self) -> tuple[ConsumerSpec, ...]:
+        """Every worker's durable consumer."""
         return (self.normalizer_consumer, self.inference_consumer, self.notifier_consumer)
 
     # Key-value buckets and object store ------------------------------------------------------
     @property
     def tasks_bucket(self) -> str:
+        """The key-value bucket of task records."""
         return f"{self.stream_prefix}_tasks"
 
     @property
     def idempotency_bucket(self) -> str:
+        """The key-value bucket of idempotency keys (ingestion)."""
         return f"{self.stream_prefix}_idempotency"
 
     @property
     def object_store(self) -> str:
+        """The object store of bodies and attachments too large for a message."""
         return f"{self.stream_prefix}_blobs"

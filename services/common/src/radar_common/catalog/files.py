@@ -14,7 +14,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import TypeVar
 
-from radar_common.catalog.partnumbers import base_mpn, normalize_mpn
+from radar_common.partnumbers import base_mpn, normalize_mpn
 
 T = TypeVar("T")
 CATALOG_FILES = ("products.csv", "bom.csv", "parts.csv", "alternates.csv")
@@ -23,7 +23,14 @@ _TOO_LARGE = Decimal(10) ** 9
 
 
 class CatalogError(ValueError):
-    """A catalog file that cannot be imported; says where (file, line, column) and why."""
+    """A catalog file that cannot be imported; says where (file, line, column) and why.
+
+    Args:
+        file: the file's name (``bom.csv``), or "" when the problem is the set of files.
+        line: the 1-based line, or 0 when the problem is the whole file.
+        column: the column's name, or "".
+        message: what is wrong, for the person who wrote the file.
+    """
 
     def __init__(self, file: str, line: int, column: str, message: str) -> None:
         self.file, self.line, self.column, self.message = file, line, column, message
@@ -37,6 +44,16 @@ class CatalogError(ValueError):
 
 @dataclass(frozen=True)
 class Product:
+    """A row of ``products.csv``: something the company sells.
+
+    Attributes:
+        sku: the product's key.
+        name: its name, as alerts show it.
+        unit_price: its price, for the revenue at risk.
+        monthly_demand: units sold per month.
+        end_of_support: until when it must be built or serviced (None: the horizon applies).
+    """
+
     sku: str
     name: str
     unit_price: Decimal
@@ -46,6 +63,18 @@ class Product:
 
 @dataclass(frozen=True)
 class BomLine:
+    """A row of ``bom.csv``: an assembly uses a sub-assembly or a part, ``quantity`` of it.
+
+    Attributes:
+        parent_sku: the assembly (a product or a sub-assembly).
+        child_sku: the sub-assembly used, or None when the line names a part.
+        mpn: the part used (normalized), or None when the line names a sub-assembly.
+        base_mpn: the part's base number (without packaging suffixes), or None.
+        manufacturer: the part's manufacturer as the BOM gives it ("" when not given).
+        quantity: how many per parent.
+        line: the line of the file, for errors found later (cycles).
+    """
+
     parent_sku: str
     child_sku: str | None
     mpn: str | None
@@ -57,6 +86,18 @@ class BomLine:
 
 @dataclass(frozen=True)
 class Part:
+    """A row of ``parts.csv``: a part with its price and stock.
+
+    Attributes:
+        mpn: the orderable part number (normalized).
+        base_mpn: its base number, to match notices that name another packaging.
+        manufacturer: its manufacturer ("" when not given).
+        unit_price: price per unit, for the last-time-buy cost.
+        on_hand: units in stock.
+        on_order: units ordered and not yet received.
+        lifecycle_status: the status the company records ("" when not given), lower case.
+    """
+
     mpn: str
     base_mpn: str
     manufacturer: str
@@ -72,6 +113,15 @@ class Part:
 
 @dataclass(frozen=True)
 class Alternate:
+    """A row of ``alternates.csv``: a part that can replace another.
+
+    Attributes:
+        mpn: the part replaced (normalized).
+        alternate_mpn: the part that can replace it (normalized).
+        alternate_manufacturer: the alternate's manufacturer ("" when not given).
+        qualified: whether it is already approved (a switch, not a requalification).
+    """
+
     mpn: str
     alternate_mpn: str
     alternate_manufacturer: str
@@ -99,6 +149,17 @@ class _Row:
         value = self.values.get(column, "")
         if required and not value:
             raise self.error(column, "a value is required")
+        return value
+
+    def mpn(self, column: str, *, required: bool = True) -> str:
+        """A part number as the catalog key (:func:`normalize_mpn`); refuses other scripts."""
+        value = normalize_mpn(self.text(column, required=required))
+        if required and not value:
+            raise self.error(column, "a value is required")
+        if not value.isascii():
+            raise self.error(
+                column, f"{value!r} is not a part number: it has letters with no Latin twin"
+            )
         return value
 
     def decimal(
@@ -183,6 +244,15 @@ def _unique(file: str, items: list[tuple[_Row, str, str, T]]) -> list[T]:
 
 
 def parse_products(text: str, file: str = "products.csv") -> list[Product]:
+    """Parse ``products.csv`` completely; nothing is imported when it raises.
+
+    Args:
+        text: the file's content.
+        file: the name errors give.
+
+    Raises:
+        CatalogError: a missing column, a bad value or a repeated key, with line and column.
+    """
     items = []
     for row in _rows(file, text, ("sku", "name", "unit_price", "monthly_demand")):
         sku = row.text("sku")
@@ -198,21 +268,31 @@ def parse_products(text: str, file: str = "products.csv") -> list[Product]:
 
 
 def parse_bom(text: str, file: str = "bom.csv") -> list[BomLine]:
+    """Parse ``bom.csv`` completely and refuse a cycle; nothing is imported when it raises.
+
+    Args:
+        text: the file's content.
+        file: the name errors give.
+
+    Raises:
+        CatalogError: a missing column, a bad value or a repeated key, with line and column.
+    """
     lines = []
     for row in _rows(file, text, ("parent_sku", "child_sku", "mpn", "quantity")):
         parent, child = row.text("parent_sku"), row.text("child_sku", required=False)
-        mpn = normalize_mpn(row.text("mpn", required=False))
+        mpn = row.mpn("mpn", required=False)
         if bool(child) == bool(mpn):
             raise row.error("child_sku", "give either child_sku (a sub-assembly) or mpn (a part)")
         if child == parent:
             raise row.error("child_sku", f"cycle: {parent} contains itself")
+        manufacturer = row.text("manufacturer", required=False)
         lines.append(
             BomLine(
                 parent_sku=parent,
                 child_sku=child or None,
                 mpn=mpn or None,
-                base_mpn=base_mpn(mpn) if mpn else None,
-                manufacturer=row.text("manufacturer", required=False),
+                base_mpn=base_mpn(mpn, manufacturer) if mpn else None,
+                manufacturer=manufacturer,
                 quantity=row.decimal("quantity", strict=True),
                 line=row.line,
             )
@@ -222,7 +302,11 @@ def parse_bom(text: str, file: str = "bom.csv") -> list[BomLine]:
 
 
 def check_acyclic(lines: list[BomLine], file: str = "bom.csv") -> None:
-    """Refuse a BOM in which an assembly contains itself at any depth."""
+    """Refuse a BOM in which an assembly contains itself at any depth.
+
+    Raises:
+        CatalogError: the cycle, as ``A -> B -> A``, at the line that closes it.
+    """
     children: dict[str, list[BomLine]] = {}
     for line in lines:
         if line.child_sku:
@@ -253,13 +337,23 @@ def check_acyclic(lines: list[BomLine], file: str = "bom.csv") -> None:
 
 
 def parse_parts(text: str, file: str = "parts.csv") -> list[Part]:
+    """Parse ``parts.csv`` completely; nothing is imported when it raises.
+
+    Args:
+        text: the file's content.
+        file: the name errors give.
+
+    Raises:
+        CatalogError: a missing column, a bad value or a repeated key, with line and column.
+    """
     items = []
     for row in _rows(file, text, ("mpn", "manufacturer", "unit_price", "on_hand", "on_order")):
-        mpn = normalize_mpn(row.text("mpn"))
+        mpn = row.mpn("mpn")
+        manufacturer = row.text("manufacturer", required=False)
         part = Part(
             mpn=mpn,
-            base_mpn=base_mpn(mpn),
-            manufacturer=row.text("manufacturer", required=False),
+            base_mpn=base_mpn(mpn, manufacturer),
+            manufacturer=manufacturer,
             unit_price=row.decimal("unit_price"),
             on_hand=row.integer("on_hand"),
             on_order=row.integer("on_order"),
@@ -272,9 +366,18 @@ def parse_parts(text: str, file: str = "parts.csv") -> list[Part]:
 
 
 def parse_alternates(text: str, file: str = "alternates.csv") -> list[Alternate]:
+    """Parse ``alternates.csv`` completely; nothing is imported when it raises.
+
+    Args:
+        text: the file's content.
+        file: the name errors give.
+
+    Raises:
+        CatalogError: a missing column, a bad value or a repeated key, with line and column.
+    """
     items = []
     for row in _rows(file, text, ("mpn", "alternate_mpn", "qualified")):
-        mpn, alternate = normalize_mpn(row.text("mpn")), normalize_mpn(row.text("alternate_mpn"))
+        mpn, alternate = row.mpn("mpn"), row.mpn("alternate_mpn")
         if mpn == alternate:
             raise row.error("alternate_mpn", f"{mpn} cannot be its own alternate")
         item = Alternate(
@@ -298,7 +401,17 @@ class CatalogFiles:
 
 
 def parse_catalog(texts: dict[str, str]) -> CatalogFiles:
-    """Parse the files given by name (``products.csv``...); refuse unknown names and no file."""
+    """Parse the files given by name (``products.csv``...); refuse unknown names and no file.
+
+    Args:
+        texts: file name -> content, for any of :data:`CATALOG_FILES`.
+
+    Returns:
+        The parsed files; a file not given is None (its table is left as it is).
+
+    Raises:
+        CatalogError: an unknown file name, no file at all, or a file that does not parse.
+    """
     unknown = sorted(set(texts) - set(CATALOG_FILES))
     if unknown:
         raise CatalogError(unknown[0], 0, "", f"unknown catalog file; expected {CATALOG_FILES}")

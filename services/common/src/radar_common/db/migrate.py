@@ -2,7 +2,9 @@
 
 Files live in ``radar_common/db/migrations`` and are named ``NNNN_description.sql``; each runs
 once, in a transaction, and is recorded in ``schema_migrations``. Every service that uses the
-database calls :func:`migrate` at start, so replicas racing at start are safe.
+database calls :func:`migrate` at start, so replicas racing at start are safe. After the files,
+stored base part numbers are brought in step with the current part-number rules
+(:mod:`radar_common.db.base_numbers`).
 """
 
 from __future__ import annotations
@@ -12,13 +14,27 @@ from pathlib import Path
 
 import asyncpg
 
+from radar_common.db.base_numbers import refresh_base_numbers
+
 log = logging.getLogger(__name__)
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 _LOCK_KEY = 0x7261646172  # "radar"
 
 
 async def migrate(pool: asyncpg.Pool, directory: Path = MIGRATIONS_DIR) -> list[str]:
-    """Apply pending migrations; return the versions applied now."""
+    """Apply the pending migrations, each in its own transaction, one process at a time.
+
+    Args:
+        pool: a pool on the database to migrate.
+        directory: where the ``NNNN_description.sql`` files are (the library's own by default).
+
+    Returns:
+        The versions (file names without ``.sql``) applied by this call; empty when none was
+        pending.
+
+    Raises:
+        asyncpg.PostgresError: a migration failed; it was rolled back and later ones not run.
+    """
     files = sorted(directory.glob("*.sql"))  # noqa: ASYNC240 - a few local files at start
     applied_now: list[str] = []
     async with pool.acquire() as conn:
@@ -40,6 +56,7 @@ async def migrate(pool: asyncpg.Pool, directory: Path = MIGRATIONS_DIR) -> list[
                     )
                 log.info("applied migration %s", version)
                 applied_now.append(version)
+            await refresh_base_numbers(conn)
         finally:
             await conn.execute("SELECT pg_advisory_unlock($1)", _LOCK_KEY)
     return applied_now

@@ -12,6 +12,7 @@ log = logging.getLogger(__name__)
 
 
 async def init_connection(conn: asyncpg.Connection) -> None:
+    """Decode ``json`` and ``jsonb`` columns to Python values and back (on every connection)."""
     await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
     await conn.set_type_codec("json", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
 
@@ -24,7 +25,21 @@ async def connect_pool(
     attempts: int = 30,
     delay: float = 1.0,
 ) -> asyncpg.Pool:
-    """Open a pool, retrying while the database is not reachable yet."""
+    """Open a pool, retrying while the database is not reachable yet.
+
+    Args:
+        dsn: PostgreSQL URL (``RADAR_DATABASE_URL``).
+        min_size: connections opened at once.
+        max_size: connections at most.
+        attempts: tries before giving up (a database starting alongside the service).
+        delay: seconds between tries.
+
+    Returns:
+        The pool; close it with ``await pool.close()``.
+
+    Raises:
+        ConnectionError: the database was not reachable in ``attempts`` tries.
+    """
     last: Exception | None = None
     for attempt in range(1, attempts + 1):
         try:

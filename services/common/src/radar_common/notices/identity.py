@@ -21,8 +21,8 @@ from __future__ import annotations
 import hashlib
 import re
 
-from radar_common.catalog import normalize_mpn
 from radar_common.notices.facts import NoticeFacts
+from radar_common.partnumbers import normalize_mpn
 
 _DOCUMENT_TYPE = re.compile(
     r"^(?:P[CDT]N|EOL|EON|NOTICE|NOTIFICATION)\s*(?:NO\.?|NR\.?|NUMBER|#)?[\s:#._-]*", re.I

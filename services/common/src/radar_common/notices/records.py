@@ -19,10 +19,10 @@ from typing import Any, TypeAlias
 
 import asyncpg
 
-from radar_common.catalog import base_mpn
 from radar_common.notices.errors import InvalidOperation, NoticeNotFound, VersionConflict
 from radar_common.notices.facts import Change, NoticeFacts
 from radar_common.notices.identity import manufacturer_key, mpn_key, number_key
+from radar_common.partnumbers import base_mpn
 
 
 class NoticeState(StrEnum):
@@ -180,8 +180,12 @@ def record_of(row: asyncpg.Record) -> NoticeRecord:
 
 
 def match_keys(facts: NoticeFacts) -> list[str]:
-    """Catalog keys that can match the notice's part: its orderable and base numbers."""
-    keys = [mpn_key(facts.mpn), base_mpn(facts.mpn), mpn_key(facts.base_mpn)]
+    """Catalog keys that can match the notice's part: its orderable and base numbers.
+
+    The same numbers the matcher tries (``radar_inference.where_used.match_part``): the
+    orderable number, its base under the manufacturer's convention, and the notice's own base.
+    """
+    keys = [mpn_key(facts.mpn), base_mpn(facts.mpn, facts.manufacturer), base_mpn(facts.base_mpn)]
     return sorted({k for k in keys if k})
 
 

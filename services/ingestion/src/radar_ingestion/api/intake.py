@@ -19,7 +19,7 @@ from radar_common.contracts import RawEvent
 from radar_common.logs import current_task_id, current_trace_id
 from radar_common.telemetry import context_with_trace_id, extract_context, trace_id_hex
 from radar_ingestion.acceptance import IdempotencyConflict
-from radar_ingestion.api.deps import AppState
+from radar_ingestion.api.deps import AppState, is_signed
 from radar_ingestion.problems import Problem, refusal_status, unavailable
 from radar_ingestion.schemas import TaskAccepted
 
@@ -37,11 +37,23 @@ ACCEPTED_RESPONSES: dict[int | str, dict[str, object]] = {
 }
 
 
-def idempotency_key(request: Request, *candidates: str | None) -> str | None:
-    """The first of: `Idempotency-Key` header, then the endpoint's own candidates in order."""
-    header = request.headers.get("idempotency-key")
-    if header:
-        return header
+def delivery_key(request: Request, *candidates: str | None, client_key: bool = False) -> str | None:
+    """What makes two requests "the same delivery" (None: a digest of the content).
+
+    - A request authenticated by a Standard Webhooks signature: its `webhook-id`, always. The
+      id is signed; an `Idempotency-Key` header is not, and a body field would let the signer
+      reuse an id: a captured signature must never buy a second task.
+    - ``client_key`` (JSON endpoints called with an API key): the `Idempotency-Key` header,
+      then the candidates.
+    - Provider routes: the provider's own id among the candidates (Mailgun `token`, Postmark
+      `MessageID`, SNS `MessageId`); a client header is ignored.
+    """
+    if is_signed(request):
+        return f"webhook:{request.headers['webhook-id']}"
+    if client_key:
+        header = request.headers.get("idempotency-key")
+        if header:
+            return header
     return next((c for c in candidates if c), None)
 
 
@@ -69,7 +81,9 @@ async def accept_event(
             accepted = await state.acceptor.accept(event, key, span_trace_id)
         except PublishError as exc:
             metrics.EVENTS_REFUSED.labels(event.format, "unavailable").inc()
-            raise unavailable(str(exc), retry_after=state.settings.retry_after_seconds) from exc
+            raise unavailable(
+                "The event store", cause=exc, retry_after=state.settings.retry_after_seconds
+            ) from exc
         except IdempotencyConflict as exc:
             metrics.EVENTS_REFUSED.labels(event.format, "idempotency-conflict").inc()
             raise Problem(

@@ -4,29 +4,19 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass, field
 
-from radar_normalizer.draft import NoticeDraft
+from radar_normalizer.document import Document, Place
 from radar_normalizer.formats.email import Email, File
-from radar_normalizer.formats.html import html_to_text
-from radar_normalizer.formats.pdf import pdf_sources
+from radar_normalizer.formats.html import html_blocks
+from radar_normalizer.formats.pdf import pdf_blocks
 from radar_normalizer.formats.platforms import read_platform_json
-from radar_normalizer.formats.sheets import csv_source, xlsx_sources
+from radar_normalizer.formats.sheets import csv_block, xlsx_blocks
 from radar_normalizer.formats.smartpcn import is_smartpcn, read_smartpcn, smartpcn_in_zip
-from radar_normalizer.sources import TextSource
 
 log = logging.getLogger(__name__)
 
 MAX_ATTACHMENTS = 20
 MAX_TEXT_BYTES = 2_000_000
-
-
-@dataclass
-class Readings:
-    """What the pieces of a notice gave: structured drafts (best) and text sources."""
-
-    structured: list[NoticeDraft] = field(default_factory=list)
-    texts: list[TextSource] = field(default_factory=list)
 
 
 def _kind(file: File) -> str:
@@ -60,63 +50,62 @@ def _text(data: bytes) -> str:
     return data.decode("latin-1")
 
 
-def read_file(file: File, readings: Readings) -> None:
-    """Add what one attachment says to ``readings``; unknown or broken files add nothing."""
+def read_file(file: File, doc: Document) -> None:
+    """Add what one attachment says to ``doc``; unknown or broken files add nothing."""
     try:
-        _read_file(file, readings)
+        _read_file(file, doc)
     except Exception as exc:  # one damaged attachment must not sink the notice it came with
         log.warning("attachment %s unreadable: %r", file.filename, exc)
 
 
-def _read_file(file: File, readings: Readings) -> None:
-    location = f"attachment:{file.filename or 'unnamed'}"
+def _read_file(file: File, doc: Document) -> None:
+    name = file.filename or "unnamed"
+    place = Place("attachment", attachment=name)
     kind = _kind(file)
     if kind == "pdf":
-        readings.texts.extend(pdf_sources(file.data, file.filename or "unnamed.pdf"))
+        doc.blocks.extend(pdf_blocks(file.data, name))
     elif kind == "xlsx":
-        readings.texts.extend(xlsx_sources(file.data, file.filename))
+        doc.blocks.extend(xlsx_blocks(file.data, name))
     elif kind == "zip":
-        draft = smartpcn_in_zip(file.data, location)
-        if draft is not None:
-            readings.structured.append(draft)
+        record = smartpcn_in_zip(file.data, place.label())
+        if record is not None:
+            doc.records.append(record)
     elif kind == "csv":
-        readings.texts.append(csv_source(_text(file.data), file.filename))
-    elif kind == "xml":
-        read_text_body(_text(file.data), location, readings)
+        doc.blocks.append(csv_block(_text(file.data), name))
     elif kind == "html":
-        readings.texts.append(TextSource(location, html_to_text(_text(file.data))))
+        doc.blocks.extend(html_blocks(_text(file.data), place))
     elif kind == "json":
         try:
-            readings.structured.extend(read_platform_json(json.loads(_text(file.data))))
+            doc.records.extend(read_platform_json(json.loads(_text(file.data))))
         except (json.JSONDecodeError, RecursionError):
             log.warning("JSON attachment %s unreadable", file.filename)
-    elif kind == "text":
-        read_text_body(_text(file.data), location, readings)
+    elif kind in ("xml", "text"):
+        read_text_body(_text(file.data), place, doc)
 
 
-def read_text_body(text: str, location: str, readings: Readings) -> None:
+def read_text_body(text: str, place: Place, doc: Document) -> None:
     """A body that may be plain text, HTML or a smartPCN document."""
     stripped = text.lstrip()
     if stripped.startswith("<") and is_smartpcn(stripped):
-        draft = read_smartpcn(stripped.encode("utf-8"), location)
-        if draft is not None:
-            readings.structured.append(draft)
+        record = read_smartpcn(stripped.encode("utf-8"), place.label())
+        if record is not None:
+            doc.records.append(record)
             return
     if stripped[:200].lower().startswith(("<!doctype html", "<html")) or "<table" in text.lower():
-        readings.texts.append(TextSource(location, html_to_text(text)))
+        doc.blocks.extend(html_blocks(text, place))
         return
     if stripped.startswith("<"):
         return  # other XML: nothing a person wrote
-    readings.texts.append(TextSource(location, text[:MAX_TEXT_BYTES]))
+    doc.add_text(place, text[:MAX_TEXT_BYTES])
 
 
-def read_email(mail: Email) -> Readings:
+def read_email(mail: Email) -> Document:
     """Bodies first (text, and HTML when it adds tables or there is no text), then attachments."""
-    readings = Readings()
+    doc = Document(subject=mail.subject, sender=mail.sender, date=mail.date)
     if mail.text.strip():
-        read_text_body(mail.text, "body", readings)
+        read_text_body(mail.text, Place("body"), doc)
     if mail.html.strip() and (not mail.text.strip() or "<table" in mail.html.lower()):
-        readings.texts.append(TextSource("html", html_to_text(mail.html)))
+        doc.blocks.extend(html_blocks(mail.html, Place("html")))
     for file in mail.attachments[:MAX_ATTACHMENTS]:
-        read_file(file, readings)
-    return readings
+        read_file(file, doc)
+    return doc

@@ -126,8 +126,19 @@ def _header(msg: Message | EmailMessage, name: str) -> str:
 
 
 def _headers_text(headers: str) -> dict[str, str]:
-    parsed = email.message_from_string(headers or "", policy=email.policy.compat32)
-    return {k: _decode_header(str(v)) for k, v in parsed.items()}
+    """Header fields of a header block (folded lines joined, RFC 2047 words decoded)."""
+    out: dict[str, str] = {}
+    name = ""
+    for line in (headers or "").splitlines():
+        if line[:1] in (" ", "\t") and name:
+            out[name] += " " + line.strip()
+        elif ":" in line:
+            name, _, value = line.partition(":")
+            name = name.strip()
+            out[name] = value.strip()
+        else:
+            name = ""
+    return {k: _decode_header(v) if "=?" in v else v for k, v in out.items()}
 
 
 def _str(doc: dict[str, Any], *keys: str) -> str:

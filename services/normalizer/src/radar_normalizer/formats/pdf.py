@@ -8,7 +8,7 @@ import time
 
 from pypdf import PdfReader
 
-from radar_normalizer.sources import TextSource
+from radar_normalizer.document import Place, TextBlock
 
 log = logging.getLogger(__name__)
 
@@ -18,13 +18,13 @@ MAX_SECONDS = 10.0
 MAX_CHARS = 400_000
 
 
-def pdf_sources(data: bytes, name: str) -> list[TextSource]:
-    """One text source per page (``attachment:<name>#page=N``); unreadable PDFs give none."""
+def pdf_blocks(data: bytes, name: str) -> list[TextBlock]:
+    """One text block per page (``attachment:<name>#page=N``); unreadable PDFs give none."""
     if len(data) > MAX_PDF_BYTES:
         log.warning("PDF %s skipped: %d bytes is over the limit", name, len(data))
         return []
     started = time.monotonic()
-    out: list[TextSource] = []
+    out: list[TextBlock] = []
     chars = 0
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)
@@ -36,7 +36,8 @@ def pdf_sources(data: bytes, name: str) -> list[TextSource]:
                 break
             text = page.extract_text() or ""
             chars += len(text)
-            out.append(TextSource(f"attachment:{name}#page={number}", text[:MAX_CHARS]))
+            place = Place("attachment", attachment=name, page=number)
+            out.append(TextBlock(place, tuple(text[:MAX_CHARS].splitlines())))
     except Exception as exc:  # a broken PDF is one unreadable attachment, not a failed notice
         log.warning("PDF %s unreadable: %r", name, exc)
     return out

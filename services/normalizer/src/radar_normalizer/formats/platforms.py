@@ -13,10 +13,9 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from radar_normalizer.dates import parse_date
-from radar_normalizer.draft import Found, NoticeDraft, PartDraft
-from radar_normalizer.parts import clean_mpn, looks_like_mpn
-from radar_normalizer.vocab import lifecycle_status, notice_kind
+from radar_common.partnumbers import clean_mpn, looks_like_mpn
+from radar_normalizer.document import Record, RecordPart, Value
+from radar_normalizer.vocab import lifecycle_status
 
 # Internal field -> accepted keys (normalised: lower case, no separators).
 KEYS: dict[str, tuple[str, ...]] = {
@@ -223,69 +222,49 @@ def _evidence(key: str, value: Any, path: str) -> tuple[str, str]:
     return json.dumps({key: value}, ensure_ascii=False)[1:-1][:240], f"json:{path}.{key}"
 
 
-def read_record(record: dict[str, Any], path: str = "$") -> NoticeDraft:
-    """One platform record as a draft (one or several parts)."""
-    draft = NoticeDraft(method="structured")
-    part_values: list[tuple[str, Found]] = []
-    type_found: Found | None = None
-    status_raw = ""
+def read_record(record: dict[str, Any], path: str = "$") -> Record:
+    """One platform record (one or several parts); values are kept as written."""
+    fields: dict[str, Value] = {}
+    parts: list[RecordPart] = []
     for key, value in record.items():
         field = _LOOKUP.get(norm_key(key))
         if field is None:
             continue
         snippet, location = _evidence(key, value, path)
         if field == "mpn":
-            items = value if isinstance(value, list) else re.split(r"[,;\n]+", _scalar(value))
-            for i, item in enumerate(items):
-                if isinstance(item, dict):
-                    for sub in records(item):
-                        sub_draft = read_record(sub, f"{path}.{key}[{i}]")
-                        for part in sub_draft.parts:
-                            part.fields.update(
-                                {k: v for k, v in sub_draft.fields.items() if k != "notice_kind"}
-                            )
-                            draft.add_part(part)
-                    continue
-                mpn = clean_mpn(_scalar(item))
-                if mpn and looks_like_mpn(mpn, strict=False):
-                    part_values.append((mpn, Found(mpn, snippet, location)))
+            parts.extend(_parts(key, value, path, snippet, location))
             continue
         text = _scalar(value)
         if not text:
             continue
-        found = Found(text, snippet, location)
-        if field in ("issue_date", "last_time_buy_date", "last_ship_date"):
-            date = parse_date(text)
-            if date:
-                draft.put(field, Found(date.iso, snippet, location, date.inferred))
-        elif field == "notice_type":
-            type_found = found
-        elif field == "lifecycle_status":
-            status = lifecycle_status(text)
-            if status != "unknown" or "lifecycle_status" not in draft.fields:
-                draft.fields["lifecycle_status"] = Found(status, snippet, location)
-                status_raw = text
-        elif field == "replacement_mpn":
-            draft.put(field, Found(clean_mpn(text), snippet, location))
+        found = Value(text, snippet, location)
+        if field == "lifecycle_status":
+            # Several status keys: a known word beats an unknown one.
+            known = fields.get("lifecycle_status")
+            if known is None or lifecycle_status(known.text) == "unknown":
+                fields[field] = found
         else:
-            draft.put(field, found)
-    for _mpn, found in part_values:
-        draft.add_part(PartDraft(found))
-    kind = ""
-    if type_found is not None:
-        kind, _ = notice_kind(type_found.value)
-        if not kind and lifecycle_status(type_found.value) in ("eol", "obsolete"):
-            kind = "discontinuance"
-    if not kind:
-        kind = "reactivation" if status_raw.strip().lower() == "reactivated" else "lifecycle_change"
-        type_found = draft.fields.get("lifecycle_status", type_found)
-    if type_found is not None:
-        draft.put("notice_kind", Found(kind, type_found.snippet, type_found.location))
-    else:
-        draft.put("notice_kind", Found(kind, "", "rule:platform record without a type"))
-    return draft
+            fields.setdefault(field, found)
+    return Record(fields, tuple(parts))
 
 
-def read_platform_json(doc: Any) -> list[NoticeDraft]:
-    """Drafts for every part-naming record in a platform document."""
+def _parts(key: str, value: Any, path: str, snippet: str, location: str) -> list[RecordPart]:
+    items = value if isinstance(value, list) else re.split(r"[,;\n]+", _scalar(value))
+    out: list[RecordPart] = []
+    for i, item in enumerate(items):
+        if isinstance(item, dict):
+            # A part object: its own keys are per-part values.
+            for sub in records(item):
+                inner = read_record(sub, f"{path}.{key}[{i}]")
+                shared = {k: v for k, v in inner.fields.items() if k != "notice_type"}
+                out.extend(RecordPart(p.mpn, p.base, {**shared, **p.fields}) for p in inner.parts)
+            continue
+        mpn = clean_mpn(_scalar(item))
+        if mpn and looks_like_mpn(mpn, strict=False):
+            out.append(RecordPart(Value(mpn, snippet, location)))
+    return out
+
+
+def read_platform_json(doc: Any) -> list[Record]:
+    """Records for every part-naming object in a platform document."""
     return [read_record(r) for r in records(doc)]

@@ -7,14 +7,17 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path, Query
 from google.protobuf.json_format import MessageToDict, ParseDict
 
-from radar_common.catalog import normalize_mpn
 from radar_common.contracts import Assessment
-from radar_ingestion.api.deps import API_KEY_AUTH, PoolDep
+from radar_common.partnumbers import normalize_mpn
+from radar_ingestion.api.deps import CredentialsFirst, PoolDep, require_scope
 from radar_ingestion.problems import Problem
 
-# Authentication in one place (reads: the read scope of scoped keys).
-READ_AUTH = API_KEY_AUTH
-router = APIRouter(prefix="/v1", tags=["assessments"], dependencies=READ_AUTH)
+router = APIRouter(
+    route_class=CredentialsFirst,
+    prefix="/v1",
+    tags=["assessments"],
+    dependencies=[require_scope("read")],
+)
 Severity = Literal["critical", "high", "medium", "low", "info"]
 
 

@@ -14,10 +14,15 @@ from fastapi import APIRouter, File, UploadFile
 
 from radar_common.catalog import CatalogError, import_texts
 from radar_common.notices.reassessment import catalog_changed
-from radar_ingestion.api.deps import AuthDep, PoolDep
+from radar_ingestion.api.deps import CredentialsFirst, PoolDep, require_scope
 from radar_ingestion.problems import Problem
 
-router = APIRouter(prefix="/v1", tags=["catalog"], dependencies=[AuthDep])
+router = APIRouter(
+    route_class=CredentialsFirst,
+    prefix="/v1",
+    tags=["catalog"],
+    dependencies=[require_scope("admin")],
+)
 MAX_FILE_BYTES = 50 * 1024 * 1024
 Csv = Annotated[UploadFile | None, File(description="CSV file")]
 

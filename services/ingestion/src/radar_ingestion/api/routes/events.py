@@ -6,13 +6,18 @@ from fastapi import APIRouter, Request, Response, status
 
 from radar_common.contracts import RawEvent
 from radar_common.telemetry import is_trace_id
-from radar_ingestion.api.deps import SENDER_AUTH, StateDep
-from radar_ingestion.api.intake import ACCEPTED_RESPONSES, accept_event, idempotency_key
+from radar_ingestion.api.deps import CredentialsFirst, StateDep, require_scope
+from radar_ingestion.api.intake import ACCEPTED_RESPONSES, accept_event, delivery_key
 from radar_ingestion.api.media import JsonBody, compact_json
 from radar_ingestion.problems import Problem
 from radar_ingestion.schemas import IngestEvent, TaskAccepted
 
-router = APIRouter(prefix="/v1", tags=["events"], dependencies=[*SENDER_AUTH, JsonBody])
+router = APIRouter(
+    route_class=CredentialsFirst,
+    prefix="/v1",
+    tags=["events"],
+    dependencies=[require_scope("ingest", signatures=True), JsonBody],
+)
 
 
 @router.post(
@@ -27,9 +32,10 @@ async def ingest_event(
 ) -> TaskAccepted:
     """Store the event durably and answer with the task to follow.
 
-    The answer comes only after JetStream acknowledged the event. The idempotency key is the
-    `Idempotency-Key` header, else `idempotency_key`, else `webhook-id`, else a hash of the
-    event; a repeat answers the first task with `Idempotent-Replayed: true`. Fields beyond the
+    The answer comes only after JetStream acknowledged the event. The idempotency key of a
+    signed request is its `webhook-id` (used once, whatever the content); with an API key it
+    is the `Idempotency-Key` header, else `idempotency_key`, else `webhook-id`, else a hash of
+    the event. A repeat answers the first task with `Idempotent-Replayed: true`. Fields beyond the
     schema are kept (in `metadata["extra_fields"]`), never rejected.
     """
     if body.trace_id and not is_trace_id(body.trace_id):
@@ -42,5 +48,7 @@ async def ingest_event(
     )
     if body.model_extra:
         event.metadata["extra_fields"] = compact_json(body.model_extra)
-    key = idempotency_key(request, body.idempotency_key, request.headers.get("webhook-id"))
+    key = delivery_key(
+        request, body.idempotency_key, request.headers.get("webhook-id"), client_key=True
+    )
     return await accept_event(state, request, response, event, key, trace_id=body.trace_id)

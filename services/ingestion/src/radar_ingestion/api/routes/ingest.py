@@ -5,12 +5,17 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response, status
 
 from radar_common.contracts import RawEvent
-from radar_ingestion.api.deps import SENDER_AUTH, StateDep
-from radar_ingestion.api.intake import ACCEPTED_RESPONSES, accept_event, idempotency_key
+from radar_ingestion.api.deps import CredentialsFirst, StateDep, require_scope
+from radar_ingestion.api.intake import ACCEPTED_RESPONSES, accept_event, delivery_key
 from radar_ingestion.api.media import JsonBody, compact_json
 from radar_ingestion.schemas import ComponentAlert, EmailPayload, TaskAccepted
 
-router = APIRouter(prefix="/v1/ingest", tags=["events"], dependencies=[*SENDER_AUTH, JsonBody])
+router = APIRouter(
+    route_class=CredentialsFirst,
+    prefix="/v1/ingest",
+    tags=["events"],
+    dependencies=[require_scope("ingest", signatures=True), JsonBody],
+)
 
 
 @router.post(
@@ -34,7 +39,9 @@ async def ingest_component_alert(
         payload_json=compact_json(payload),
         content_type="application/json",
     )
-    key = idempotency_key(request, body.idempotency_key, request.headers.get("webhook-id"))
+    key = delivery_key(
+        request, body.idempotency_key, request.headers.get("webhook-id"), client_key=True
+    )
     return await accept_event(state, request, response, event, key)
 
 
@@ -56,5 +63,7 @@ async def ingest_email_forward(
         payload_json=compact_json(payload),
         content_type="application/json",
     )
-    key = idempotency_key(request, body.idempotency_key, request.headers.get("webhook-id"))
+    key = delivery_key(
+        request, body.idempotency_key, request.headers.get("webhook-id"), client_key=True
+    )
     return await accept_event(state, request, response, event, key)

@@ -7,16 +7,22 @@ from typing import Any
 from fastapi import APIRouter, Request, Response, status
 
 from radar_common.contracts import RawEvent
-from radar_ingestion.api.deps import AUTH_SCHEMES, StateDep, require_api_key
-from radar_ingestion.api.forms import read_form
-from radar_ingestion.api.intake import ACCEPTED_RESPONSES, accept_event, idempotency_key
+from radar_ingestion.api.deps import CredentialsFirst, StateDep, require_scope
+from radar_ingestion.api.forms import FormLimits, Gate, read_form
+from radar_ingestion.api.intake import ACCEPTED_RESPONSES, accept_event, delivery_key
 from radar_ingestion.api.media import FormBody, compact_json
 from radar_ingestion.auth import SignatureError, StaleSignature, verify_mailgun
 from radar_ingestion.problems import Problem
 from radar_ingestion.schemas import TaskAccepted
 
-# The schemes are listed for the OpenAPI document; the handler checks credentials itself.
-router = APIRouter(prefix="/v1/ingest", tags=["email"], dependencies=[FormBody, *AUTH_SCHEMES])
+# With RADAR_MAILGUN_SIGNING_KEY the form's signature is the credential, checked below;
+# without it the dependency asks for an API key with the ingest scope.
+router = APIRouter(
+    route_class=CredentialsFirst,
+    prefix="/v1/ingest",
+    tags=["email"],
+    dependencies=[require_scope("ingest", body_signature="mailgun"), FormBody],
+)
 
 _OPENAPI: dict[str, Any] = {
     "requestBody": {
@@ -71,37 +77,60 @@ async def ingest_mailgun(request: Request, response: Response, state: StateDep) 
     """Mailgun forwards each matching e-mail as a form (urlencoded, or multipart with files).
 
     With `RADAR_MAILGUN_SIGNING_KEY` set, the signature is the credential: hex HMAC-SHA256 of
-    `timestamp + token`; a timestamp more than 5 minutes away is refused, and the token is the
+    `timestamp + token`, verified as soon as those fields have been read (they must come
+    within the first RADAR_PREAUTH_MAX_BYTES of the form), before any attachment is; a
+    timestamp further than RADAR_SIGNATURE_TOLERANCE_SECONDS is refused, and the token is the
     idempotency key, so a token replayed with other content is refused (406, where Mailgun
     stops retrying). Without a signing key the request needs an API key (basic auth in the URL).
     """
     settings = state.settings
-    form = await read_form(request, max_bytes=settings.max_body_bytes)
-    fields = form.fields
-    if settings.mailgun_signing_key:
+    gate = _signature_gate(settings.mailgun_signing_key, settings.signature_tolerance_seconds)
+    form = await read_form(request, FormLimits.of(settings), gate=gate)
+    try:
+        fields = form.all_text_fields()
+        event = RawEvent(
+            source="mailgun",
+            format="mailgun",
+            payload_json=compact_json(fields),
+            content_type="application/json",
+        )
+        for _, att in form.files:
+            event.attachments.append(att)
+        token = fields.get("token")
+        key = delivery_key(request, f"mailgun:{token}" if token else None)
+        return await accept_event(state, request, response, event, key)
+    finally:
+        form.close()
+
+
+_SIGNATURE_FIELDS = ("timestamp", "token", "signature")
+
+
+def _signature_gate(signing_key: str, tolerance: float) -> Gate | None:
+    """Verify the signature as soon as its three fields have been read (None: no key set).
+
+    The rest of the form is read only after it matched: a wrong signature is refused before
+    any attachment is.
+    """
+    if not signing_key:
+        return None  # the route's dependency required an API key instead
+
+    def gate(fields: dict[str, str], final: bool) -> bool:
+        if not final and not all(name in fields for name in _SIGNATURE_FIELDS):
+            return False
         try:
             verify_mailgun(
-                settings.mailgun_signing_key,
+                signing_key,
                 fields.get("timestamp", ""),
                 fields.get("token", ""),
                 fields.get("signature", ""),
-                tolerance=settings.signature_tolerance_seconds,
+                tolerance=tolerance,
             )
         except StaleSignature as exc:
             raise Problem(406, "signature-expired", "Signature too old", str(exc)) from exc
         except SignatureError as exc:
             # 401, not 406: a wrong signing key may be fixed while Mailgun is still retrying.
             raise Problem(401, "invalid-signature", "Invalid Mailgun signature", str(exc)) from exc
-    else:
-        await require_api_key(request, state)
-    event = RawEvent(
-        source="mailgun",
-        format="mailgun",
-        payload_json=compact_json(fields),
-        content_type="application/json",
-    )
-    for _, att in form.files:
-        event.attachments.append(att)
-    token = fields.get("token")
-    key = idempotency_key(request, f"mailgun:{token}" if token else None)
-    return await accept_event(state, request, response, event, key)
+        return True
+
+    return gate

@@ -8,6 +8,7 @@ the corrected assessment goes out through the pipeline as usual.
 
 from __future__ import annotations
 
+import logging
 import re
 import uuid
 from datetime import date, datetime
@@ -43,15 +44,16 @@ from radar_common.notices.records import (
 )
 from radar_common.notices.work import reassess, request_work
 from radar_common.tasks import Task
-from radar_ingestion.api.deps import API_KEY_AUTH, PoolDep, StateDep
+from radar_ingestion.api.deps import CredentialsFirst, PoolDep, StateDep, require_scope
 from radar_ingestion.problems import Problem
 
-# Authentication in one place: reads, and the writes (review, decision). Scoped keys map these
-# two lists (read scope; admin scope) without touching the routes.
-READ_AUTH = API_KEY_AUTH
-WRITE_AUTH = API_KEY_AUTH
+# Credentials in one place: reading needs the `read` scope; review and decision change what
+# people see and decide on, so they need `admin`. CredentialsFirst checks them before the body.
+READ_AUTH = [require_scope("read")]
+WRITE_AUTH = [require_scope("admin")]
 
-router = APIRouter(prefix="/v1", tags=["notices"])
+log = logging.getLogger(__name__)
+router = APIRouter(route_class=CredentialsFirst, prefix="/v1", tags=["notices"])
 RecordId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$", description="The notice record id")]
 Severity = Literal["critical", "high", "medium", "low", "info"]
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such notice record"}}
@@ -250,7 +252,9 @@ async def _queue(
             await request_work(state.bus, w, task_id=task_id, trace_id=trace_id)
     except (PublishError, OSError, TimeoutError) as exc:
         # The review is stored; the scheduler re-assesses what it changed at its next tick.
-        return {"queued": False, "detail": f"re-assessment left to the scheduler: {exc!r}"}
+        # The cause is logged, never answered (hosts, ports and exception texts stay inside).
+        log.warning("re-assessment of a review by %r not queued: %r", actor, exc)
+        return {"queued": False, "detail": "re-assessment left to the scheduler's next tick"}
     return {
         "queued": True,
         "task_id": task_id,

@@ -8,13 +8,18 @@ import binascii
 from fastapi import APIRouter, Request, Response, status
 
 from radar_common.contracts import Attachment, RawEvent
-from radar_ingestion.api.deps import SENDER_AUTH, StateDep
-from radar_ingestion.api.intake import ACCEPTED_RESPONSES, accept_event, idempotency_key
+from radar_ingestion.api.deps import CredentialsFirst, StateDep, require_scope
+from radar_ingestion.api.intake import ACCEPTED_RESPONSES, accept_event, delivery_key
 from radar_ingestion.api.media import JsonBody, compact_json
 from radar_ingestion.problems import malformed
 from radar_ingestion.schemas import PostmarkInbound, TaskAccepted
 
-router = APIRouter(prefix="/v1/ingest", tags=["email"], dependencies=[*SENDER_AUTH, JsonBody])
+router = APIRouter(
+    route_class=CredentialsFirst,
+    prefix="/v1/ingest",
+    tags=["email"],
+    dependencies=[require_scope("ingest", signatures=True), JsonBody],
+)
 
 
 @router.post(
@@ -30,7 +35,8 @@ async def ingest_postmark(
     """Postmark posts each inbound e-mail as JSON; put the API key in the URL (basic auth).
 
     Attachments are decoded into `attachments` and their base64 `Content` removed from
-    `payload_json`. The idempotency key is `MessageID`. A malformed delivery answers 403, the
+    `payload_json`. The idempotency key is `MessageID` (`webhook-id` when signed); a client
+    `Idempotency-Key` header is ignored. A malformed delivery answers 403, the
     status at which Postmark stops retrying.
     """
     event = RawEvent(source="postmark", format="postmark", content_type="application/json")
@@ -53,5 +59,5 @@ async def ingest_postmark(
         item.pop("Content", None)
     event.payload_json = compact_json(payload)
     message_id = f"postmark:{body.MessageID}" if body.MessageID else None
-    key = idempotency_key(request, request.headers.get("webhook-id"), message_id)
+    key = delivery_key(request, message_id)
     return await accept_event(state, request, response, event, key)

@@ -7,14 +7,19 @@ from typing import Any
 from fastapi import APIRouter, Request, Response, status
 
 from radar_common.contracts import RawEvent
-from radar_ingestion.api.deps import API_KEY_AUTH, StateDep
-from radar_ingestion.api.forms import json_field, read_form
-from radar_ingestion.api.intake import ACCEPTED_RESPONSES, accept_event, idempotency_key
+from radar_ingestion.api.deps import CredentialsFirst, StateDep, require_scope
+from radar_ingestion.api.forms import FormDelivery, FormLimits, json_field, read_form
+from radar_ingestion.api.intake import ACCEPTED_RESPONSES, accept_event, delivery_key
 from radar_ingestion.api.media import FormBody, compact_json
 from radar_ingestion.problems import malformed
 from radar_ingestion.schemas import TaskAccepted
 
-router = APIRouter(prefix="/v1/ingest", tags=["email"], dependencies=[*API_KEY_AUTH, FormBody])
+router = APIRouter(
+    route_class=CredentialsFirst,
+    prefix="/v1/ingest",
+    tags=["email"],
+    dependencies=[require_scope("ingest"), FormBody],
+)
 
 _FORM_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -69,32 +74,49 @@ async def ingest_sendgrid(request: Request, response: Response, state: StateDep)
     attachment (names, types and content ids from `attachment-info`). "Send Raw" mode (field
     `email`) keeps the MIME message as `raw_body` and the other fields in `payload_json`.
     """
-    form = await read_form(request, max_bytes=state.settings.max_body_bytes)
+    form = await read_form(request, FormLimits.of(state.settings))
+    try:
+        event = _event(request, form)
+        return await accept_event(state, request, response, event, delivery_key(request))
+    finally:
+        form.close()
+
+
+def _event(request: Request, form: FormDelivery) -> RawEvent:
     raw_file = next((att for name, att in form.files if name == "email"), None)
+    raw_large = form.large_fields.get("email")
     raw_text = form.fields.pop("email", None)
-    if raw_file is not None or raw_text is not None:
+    if raw_file is not None or raw_large is not None or raw_text is not None:
         event = RawEvent(
             source="sendgrid",
             format="sendgrid_raw",
-            raw_body=raw_file.content if raw_file is not None else (raw_text or "").encode(),
             content_type="message/rfc822",
-            payload_json=compact_json(form.fields),
+            payload_json=compact_json(form.all_text_fields(except_=("email",))),
         )
-    else:
-        if not form.fields and not form.files:
-            raise malformed(request, "empty form: no SendGrid fields")
-        info = json_field(request, form.fields, "attachment-info") or {}
-        event = RawEvent(
-            source="sendgrid",
-            format="sendgrid",
-            payload_json=compact_json(form.fields),
-            content_type="application/json",
-        )
-        for name, att in form.files:
-            meta = info.get(name) if isinstance(info, dict) else None
-            if isinstance(meta, dict):
-                att.filename = str(meta.get("filename") or att.filename)
-                att.content_type = str(meta.get("type") or att.content_type)
-                att.content_id = str(meta.get("content-id") or "")
-            event.attachments.append(att)
-    return await accept_event(state, request, response, event, idempotency_key(request))
+        if raw_large is not None:
+            event.body_object_ref = raw_large.staged_ref()
+        elif raw_file is not None and raw_file.object_ref:
+            event.body_object_ref = raw_file.object_ref
+        elif raw_file is not None:
+            event.raw_body = raw_file.content
+        else:
+            event.raw_body = (raw_text or "").encode()
+        return event
+    fields = form.all_text_fields()
+    if not fields and not form.files:
+        raise malformed(request, "empty form: no SendGrid fields")
+    info = json_field(request, fields, "attachment-info") or {}
+    event = RawEvent(
+        source="sendgrid",
+        format="sendgrid",
+        payload_json=compact_json(fields),
+        content_type="application/json",
+    )
+    for name, att in form.files:
+        meta = info.get(name) if isinstance(info, dict) else None
+        if isinstance(meta, dict):
+            att.filename = str(meta.get("filename") or att.filename)
+            att.content_type = str(meta.get("type") or att.content_type)
+            att.content_id = str(meta.get("content-id") or "")
+        event.attachments.append(att)
+    return event

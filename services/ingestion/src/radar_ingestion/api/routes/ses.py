@@ -11,15 +11,20 @@ from fastapi import APIRouter, Request, Response, status
 from fastapi.responses import JSONResponse
 
 from radar_common.contracts import RawEvent
-from radar_ingestion.api.deps import API_KEY_AUTH, StateDep
-from radar_ingestion.api.intake import ACCEPTED_RESPONSES, accept_event, idempotency_key
+from radar_ingestion.api.deps import CredentialsFirst, StateDep, require_scope
+from radar_ingestion.api.intake import ACCEPTED_RESPONSES, accept_event, delivery_key
 from radar_ingestion.api.media import compact_json
-from radar_ingestion.auth import SignatureError
+from radar_ingestion.auth import SignatureError, StaleSignature
 from radar_ingestion.problems import Problem, malformed, unavailable
 from radar_ingestion.schemas import TaskAccepted
-from radar_ingestion.sns import SnsFetchError
+from radar_ingestion.sns import SnsFetchError, TopicNotAllowed
 
-router = APIRouter(prefix="/v1/ingest", tags=["email"], dependencies=API_KEY_AUTH)
+router = APIRouter(
+    route_class=CredentialsFirst,
+    prefix="/v1/ingest",
+    tags=["email"],
+    dependencies=[require_scope("ingest")],
+)
 
 _EXAMPLE = {
     "Type": "Notification",
@@ -55,14 +60,20 @@ def _ses_content(notification: dict[str, Any]) -> bytes:
     "/ses",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=TaskAccepted,
-    responses={**ACCEPTED_RESPONSES, 200: {"description": "Subscription (un)confirmed"}},
+    responses={
+        **ACCEPTED_RESPONSES,
+        200: {"description": "Subscription (un)confirmed"},
+        403: {"description": "A topic outside RADAR_SNS_TOPIC_ARNS, or a key without ingest"},
+    },
     openapi_extra=_OPENAPI,
     summary="Amazon SES receipt through an SNS HTTPS subscription",
 )
 async def ingest_ses(request: Request, response: Response, state: StateDep) -> Any:
     """SNS posts JSON (as text/plain); subscribe this URL with basic auth (the API key).
 
-    Every message's SNS signature is verified. A `SubscriptionConfirmation` is confirmed by
+    Every message's SNS signature is verified (SHA256; SHA1 only with RADAR_SNS_ALLOW_SHA1),
+    its Timestamp must be within RADAR_SNS_MAX_AGE_SECONDS, and with RADAR_SNS_TOPIC_ARNS set
+    its topic must be listed (403 otherwise). A `SubscriptionConfirmation` is confirmed by
     visiting its SubscribeURL and answered 200. A `Notification` from an SES receipt rule
     becomes a raw event: the MIME message (`content`) as `raw_body`, the SES metadata as
     `payload_json`. The idempotency key is the SNS `MessageId`, stable across SNS retries.
@@ -79,10 +90,18 @@ async def ingest_ses(request: Request, response: Response, state: StateDep) -> A
         raise malformed(request, "x-amz-sns-message-type does not match the message Type")
     try:
         await state.sns.verify(message)
+    except TopicNotAllowed as exc:
+        raise Problem(403, "topic-not-allowed", "Topic not allowed", str(exc)) from exc
+    except StaleSignature as exc:
+        raise Problem(401, "signature-expired", "SNS message too old", str(exc)) from exc
     except SignatureError as exc:
         raise Problem(401, "invalid-signature", "Invalid SNS signature", str(exc)) from exc
     except SnsFetchError as exc:
-        raise unavailable(str(exc), retry_after=state.settings.retry_after_seconds) from exc
+        raise unavailable(
+            "The SNS signing certificate",
+            cause=exc,
+            retry_after=state.settings.retry_after_seconds,
+        ) from exc
     kind = message["Type"]
     if kind == "SubscriptionConfirmation":
         try:
@@ -90,7 +109,9 @@ async def ingest_ses(request: Request, response: Response, state: StateDep) -> A
         except SignatureError as exc:
             raise Problem(401, "invalid-signature", "Invalid SubscribeURL", str(exc)) from exc
         except SnsFetchError as exc:
-            raise unavailable(str(exc), retry_after=state.settings.retry_after_seconds) from exc
+            raise unavailable(
+                "The SNS SubscribeURL", cause=exc, retry_after=state.settings.retry_after_seconds
+            ) from exc
         return JSONResponse({"confirmed": True, "topic_arn": message.get("TopicArn", "")})
     if kind == "UnsubscribeConfirmation":
         return JSONResponse({"unsubscribed": True, "topic_arn": message.get("TopicArn", "")})
@@ -115,5 +136,5 @@ async def ingest_ses(request: Request, response: Response, state: StateDep) -> A
     event.metadata["sns_message_id"] = str(message.get("MessageId", ""))
     event.metadata["sns_topic_arn"] = str(message.get("TopicArn", ""))
     sns_id = message.get("MessageId")
-    key = idempotency_key(request, f"sns:{sns_id}" if sns_id else None)
+    key = delivery_key(request, f"sns:{sns_id}" if sns_id else None)
     return await accept_event(state, request, response, event, key)

@@ -16,26 +16,29 @@ from fastapi import APIRouter, Header, Path, Query, Response, status
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from radar_common.tasks import Task, TaskNotFound, TaskState, TaskStore
-from radar_ingestion.api.deps import AuthDep, StateDep
-from radar_ingestion.problems import Problem
+from radar_common.tasks.follow import (
+    MalformedEventId,
+    follow,
+    last_event_revision,
+    seen_the_end,
+)
+from radar_ingestion.api.deps import CredentialsFirst, StateDep, require_scope
+from radar_ingestion.problems import Problem, unavailable
 
-router = APIRouter(prefix="/v1", tags=["tasks"], dependencies=[AuthDep])
+router = APIRouter(route_class=CredentialsFirst, prefix="/v1", tags=["tasks"])
+# Reading and following tasks needs `read`; cancelling one needs `admin`.
+READ = [require_scope("read")]
 TaskId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$", description="The id from the 202 answer")]
 # Comment lines this often keep proxies and load balancers from closing an idle stream.
 PING_SECONDS = 10
+# An event id is the record's KV revision: a uint64, in ASCII digits (never `²`, never 5,000).
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"description": "No such task (never accepted, or past retention)"}
 }
 
 
 def _unavailable(exc: Exception) -> Problem:
-    return Problem(
-        503,
-        "unavailable",
-        "The task store cannot be reached right now",
-        f"task store unavailable: {exc!r}",
-        headers={"Retry-After": "5"},
-    )
+    return unavailable("The task store", cause=exc)
 
 
 def _not_found(task_id: str) -> Problem:
@@ -51,7 +54,7 @@ async def _read(tasks: TaskStore, task_id: str) -> tuple[Task, int]:
         raise _unavailable(exc) from exc
 
 
-@router.get("/tasks", summary="List tasks, newest first")
+@router.get("/tasks", summary="List tasks, newest first", dependencies=READ)
 async def list_tasks(
     state: StateDep,
     task_state: Annotated[
@@ -67,7 +70,12 @@ async def list_tasks(
     return {"tasks": [t.summary() for t in found], "count": len(found)}
 
 
-@router.get("/tasks/{task_id}", summary="The state and progress of a task", responses=NOT_FOUND)
+@router.get(
+    "/tasks/{task_id}",
+    summary="The state and progress of a task",
+    responses=NOT_FOUND,
+    dependencies=READ,
+)
 async def get_task(state: StateDep, task_id: TaskId) -> dict[str, Any]:
     task, _ = await _read(state.tasks, task_id)
     return task.public()
@@ -76,6 +84,7 @@ async def get_task(state: StateDep, task_id: TaskId) -> dict[str, Any]:
 @router.delete(
     "/tasks/{task_id}",
     summary="Cancel a task",
+    dependencies=[require_scope("admin")],
     responses={**NOT_FOUND, 409: {"description": "The task already ended (SUCCESS or FAILED)"}},
 )
 async def cancel_task(state: StateDep, task_id: TaskId) -> dict[str, Any]:
@@ -105,10 +114,12 @@ async def cancel_task(state: StateDep, task_id: TaskId) -> dict[str, Any]:
     "/tasks/{task_id}/events",
     summary="Server-sent events: the task after each change, until it ends",
     response_class=EventSourceResponse,
+    dependencies=READ,
     responses={
         **NOT_FOUND,
         200: {"content": {"text/event-stream": {}}},
         204: {"description": "Nothing after Last-Event-ID: the task had already ended"},
+        400: {"description": "Last-Event-ID is not an id this stream sent"},
     },
 )
 async def task_events(
@@ -116,9 +127,12 @@ async def task_events(
     task_id: TaskId,
     last_event_id: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
 ) -> Response:
-    after = int(last_event_id) if last_event_id and last_event_id.isdigit() else 0
+    try:
+        after = last_event_revision(last_event_id)
+    except MalformedEventId as exc:
+        raise Problem(400, "malformed", "Malformed Last-Event-ID", str(exc)) from exc
     task, revision = await _read(state.tasks, task_id)
-    if task.state.terminal and revision <= after:
+    if seen_the_end(task, revision, after):
         # 204 tells an EventSource not to reconnect: the client has already seen the end.
         return Response(status_code=status.HTTP_204_NO_CONTENT)
     return EventSourceResponse(
@@ -129,9 +143,5 @@ async def task_events(
 
 
 async def _events(tasks: TaskStore, task_id: str, after: int) -> AsyncIterator[ServerSentEvent]:
-    async for task, revision in tasks.watch(task_id):
-        if revision <= after:
-            continue
+    async for task, revision in follow(tasks, task_id, after):
         yield ServerSentEvent(data=json.dumps(task.public()), event="task", id=str(revision))
-        if task.state.terminal:
-            return

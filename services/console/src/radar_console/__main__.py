@@ -1,0 +1,3 @@
+from radar_console.main import main
+
+main()

@@ -1,1 +1,0 @@
-"""Loading the catalog the engine reads (the parsing and loading live in radar_common.catalog)."""
