@@ -88,11 +88,13 @@ app.kubernetes.io/part-of: radar
 {{- end -}}
 
 {{/* The services and what sets them apart. llmExtra: with an LLM model configured, the service
-     runs the image built with that extra (inference: crewai, radar-inference:<tag>-crew). */}}
+     runs the image built with that extra (inference: crewai, radar-inference:<tag>-crew).
+     moreConsumers: durable consumers the worker pulls from beside its stage's own; its
+     ScaledObject has a trigger on each (radar_common.bus.topology.Topology.consumers_of). */}}
 {{- define "radar.services" -}}
 ingestion: {module: radar_ingestion, worker: false}
 normalizer: {module: radar_normalizer, worker: true, stream: EVENTS, consumer: normalizer}
-inference: {module: radar_inference, worker: true, stream: NOTICES, consumer: inference, llmExtra: crew}
+inference: {module: radar_inference, worker: true, stream: NOTICES, consumer: inference, llmExtra: crew, moreConsumers: [{stream: WORK, consumer: inference-work}]}
 notifier: {module: radar_notifier, worker: true, stream: ASSESSMENTS, consumer: notifier}
 console: {module: radar_console, worker: false}
 {{- end -}}

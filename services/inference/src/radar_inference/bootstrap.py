@@ -28,13 +28,6 @@ async def bootstrap(settings: InferenceSettings) -> list[str]:
             ack_wait_seconds=settings.ack_wait_seconds,
             max_ack_pending=max_ack_pending,
         )
-        # The inference service's second consumer (notice work), not a KEDA-scaled one.
-        await bus.ensure_consumer(
-            bus.topology.notice_work_consumer,
-            max_deliver=settings.max_deliver,
-            ack_wait_seconds=settings.ack_wait_seconds,
-            max_ack_pending=max_ack_pending,
-        )
     finally:
         await bus.close()
     pool = await connect_pool(settings.database_url)

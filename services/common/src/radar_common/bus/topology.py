@@ -118,6 +118,7 @@ class Topology:
 
     @property
     def work_stream(self) -> StreamSpec:
+        """The stream of work on notice records (inference's second input)."""
         return StreamSpec(
             f"{self.stream_prefix}_WORK",
             (self.notice_work,),
@@ -164,14 +165,30 @@ class Topology:
 
     @property
     def notice_work_consumer(self) -> ConsumerSpec:
-        """The inference service's second consumer. Not in :attr:`consumers`: it is not what
-        KEDA scales a deployment on (the inference deployment scales on its notices)."""
+        """Inference's second durable consumer, on the work stream (re-assessments, reminders,
+        closures). It runs in the inference deployment, whose ScaledObject has a trigger on its
+        lag beside the notices' one."""
         return ConsumerSpec(self.work_stream.name, "inference-work", self.notice_work)
 
     @property
     def consumers(self) -> tuple[ConsumerSpec, ...]:
-        """Every worker's durable consumer."""
-        return (self.normalizer_consumer, self.inference_consumer, self.notifier_consumer)
+        """Every durable consumer: what bootstrap declares, lag gauges and ``radar status``
+        show, and KEDA scales on (:meth:`consumers_of` says which worker runs each)."""
+        return (
+            self.normalizer_consumer,
+            self.inference_consumer,
+            self.notice_work_consumer,
+            self.notifier_consumer,
+        )
+
+    def consumers_of(self, worker: str) -> tuple[ConsumerSpec, ...]:
+        """The durable consumers the ``worker`` deployment pulls from, its own stage's first."""
+        own = {
+            "normalizer": (self.normalizer_consumer,),
+            "inference": (self.inference_consumer, self.notice_work_consumer),
+            "notifier": (self.notifier_consumer,),
+        }
+        return own.get(worker, ())
 
     # Key-value buckets and object store ------------------------------------------------------
     @property
