@@ -10,6 +10,8 @@ import pytest
 
 from radar_common.catalog import import_texts
 from radar_common.contracts import Assessment
+from radar_common.db import migrate
+from radar_common.db.base_numbers import rules_marker
 from radar_common.notices.arrivals import record_arrival
 from radar_common.notices.assessments import link_assessment
 from radar_common.notices.reassessment import (
@@ -101,3 +103,18 @@ async def test_imports_are_noted(pool: asyncpg.Pool) -> None:
     first = await catalog_changed(pool, "api")
     assert await catalog_changed(pool, "cli") > first
     assert await last_catalog_change(pool) == first + 1
+
+
+async def test_match_keys_follow_the_part_number_rules(pool: asyncpg.Pool) -> None:
+    """A record keeps the numbers the matcher tries (the base under the maker's convention);
+    after a change of the rules, the next migrate() recomputes what an older version stored."""
+    record = (await record_arrival(pool, arrival("LM358DR"))).record
+    stored = "SELECT match_keys FROM notices WHERE record_id = $1"
+    assert await pool.fetchval(stored, record.record_id) == ["LM358D", "LM358DR"]
+    async with pool.acquire() as conn:
+        await conn.execute(
+            "UPDATE notices SET match_keys = '{LM358DR}' WHERE record_id = $1", record.record_id
+        )
+        await conn.execute("DELETE FROM schema_migrations WHERE version = $1", rules_marker())
+    await migrate(pool)  # the next start of any service
+    assert await pool.fetchval(stored, record.record_id) == ["LM358D", "LM358DR"]

@@ -180,12 +180,18 @@ def record_of(row: asyncpg.Record) -> NoticeRecord:
 
 
 def match_keys(facts: NoticeFacts) -> list[str]:
-    """Catalog keys that can match the notice's part: its orderable and base numbers.
+    """Catalog keys that can match the notice's part: its orderable and base numbers."""
+    return part_match_keys(facts.mpn, facts.manufacturer, facts.base_mpn)
 
-    The same numbers the matcher tries (``radar_inference.where_used.match_part``): the
-    orderable number, its base under the manufacturer's convention, and the notice's own base.
+
+def part_match_keys(mpn: str, manufacturer: str, notice_base: str) -> list[str]:
+    """The numbers the matcher tries (``radar_inference.where_used.match_part``): the orderable
+    number, its base under the manufacturer's convention, and the notice's own base.
+
+    Stored with each record (``notices.match_keys``) and recomputed when the part-number rules
+    change (:mod:`radar_common.db.base_numbers`).
     """
-    keys = [mpn_key(facts.mpn), base_mpn(facts.mpn, facts.manufacturer), base_mpn(facts.base_mpn)]
+    keys = [mpn_key(mpn), base_mpn(mpn, manufacturer), base_mpn(notice_base)]
     return sorted({k for k in keys if k})
 
 
