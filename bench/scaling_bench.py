@@ -48,18 +48,18 @@ def desired(lag: int, rule: dict[str, int]) -> int:
 
 
 def read_lag(monitor_url: str, topology: Topology) -> dict[str, int]:
-    """pending + ack-pending of each worker's durable consumer, from /jsz."""
+    """pending + ack-pending of each worker's durable consumers, from /jsz (the largest, as
+    KEDA takes the largest of a ScaledObject's triggers: inference also reads its work)."""
     jsz = httpx.get(f"{monitor_url}/jsz?consumers=true", timeout=5).json()
-    wanted = {
-        c.durable: (c.stream, name) for c, name in zip(topology.consumers, WORKERS, strict=True)
-    }
+    wanted = {c.durable: (c.stream, name) for name in WORKERS for c in topology.consumers_of(name)}
     lag = dict.fromkeys(WORKERS, 0)
     for account in jsz.get("account_details", []):
         for stream in account.get("stream_detail", []):
             for consumer in stream.get("consumer_detail") or []:
                 stream_name, worker = wanted.get(consumer["name"], ("", ""))
                 if worker and stream_name == stream["name"]:
-                    lag[worker] = int(consumer["num_pending"]) + int(consumer["num_ack_pending"])
+                    behind = int(consumer["num_pending"]) + int(consumer["num_ack_pending"])
+                    lag[worker] = max(lag[worker], behind)
     return lag
 
 

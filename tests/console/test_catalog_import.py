@@ -128,6 +128,9 @@ async def test_a_kicad_bom_export_is_mapped_and_imported(
         ("SNS-10", "LM358DR", "Texas Instruments", 1),
         ("SNS-10", "RC0603FR-0710KL", "Yageo", 4),
     ]
+    # Noted for the scheduler, which re-assesses the open notices the import touched.
+    origins = await pool.fetch("SELECT origin FROM notice_catalog_changes")
+    assert [r["origin"] for r in origins] == ["console"]
     # The catalog page shows it, money and quantities with separators and currency.
     await page.get_by_role("link", name="See the catalog").click()
     await expect(page.get_by_role("cell", name="USD 1,450.00")).to_be_visible()

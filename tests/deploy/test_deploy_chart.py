@@ -127,12 +127,14 @@ def test_scaledobject_settings() -> None:
         assert spec["fallback"]["replicas"] >= 1
         behavior = spec["advanced"]["horizontalPodAutoscalerConfig"]["behavior"]
         assert behavior["scaleDown"]["stabilizationWindowSeconds"] >= 60
-        (trigger,) = spec["triggers"]
-        assert trigger["type"] == "nats-jetstream"
-        meta = trigger["metadata"]
-        # host:port of the headless Service, no scheme: KEDA must reach every NATS node.
-        assert meta["natsServerMonitoringEndpoint"] == "nats-headless.nats.svc.cluster.local:8222"
-        assert meta["account"] == "$G"
+        assert spec["triggers"], so["metadata"]["name"]  # inference has two (notices, work)
+        for trigger in spec["triggers"]:
+            assert trigger["type"] == "nats-jetstream"
+            meta = trigger["metadata"]
+            # host:port of the headless Service, no scheme: KEDA must reach every NATS node.
+            endpoint = meta["natsServerMonitoringEndpoint"]
+            assert endpoint == "nats-headless.nats.svc.cluster.local:8222"
+            assert meta["account"] == "$G"
 
 
 def test_lag_threshold_below_fetch_batch_is_refused() -> None:

@@ -43,8 +43,9 @@ def test_nats_values_give_a_three_node_jetstream_cluster() -> None:
     assert config["monitor"]["port"] == 8222
     # The chart's KEDA endpoint is the headless Service of that release on that port.
     for so in render("dev").of_kind("ScaledObject"):
-        endpoint = so["spec"]["triggers"][0]["metadata"]["natsServerMonitoringEndpoint"]
-        assert endpoint == "nats-headless.radar.svc.cluster.local:8222"
+        for trigger in so["spec"]["triggers"]:
+            endpoint = trigger["metadata"]["natsServerMonitoringEndpoint"]
+            assert endpoint == "nats-headless.radar.svc.cluster.local:8222"
 
 
 @pytest.mark.parametrize("manifest", ["namespaces.yaml", "postgres.yaml"])

@@ -38,22 +38,24 @@ class Trigger:
 
 
 def triggers(rendered: Rendered) -> dict[str, Trigger]:
+    """Every ScaledObject trigger, by the consumer it reads (a worker may have several)."""
     found: dict[str, Trigger] = {}
     for so in rendered.of_kind("ScaledObject"):
         spec = so["spec"]
-        (trigger,) = spec["triggers"]
-        meta = trigger["metadata"]
         worker = so["metadata"]["labels"]["app.kubernetes.io/component"]
-        found[worker] = Trigger(
-            worker=worker,
-            endpoint=meta["natsServerMonitoringEndpoint"],
-            account=meta["account"],
-            stream=meta["stream"],
-            consumer=meta["consumer"],
-            lag_threshold=int(meta["lagThreshold"]),
-            min_replicas=spec["minReplicaCount"],
-            max_replicas=spec["maxReplicaCount"],
-        )
+        for trigger in spec["triggers"]:
+            meta = trigger["metadata"]
+            assert meta["consumer"] not in found, f"two triggers on {meta['consumer']}"
+            found[meta["consumer"]] = Trigger(
+                worker=worker,
+                endpoint=meta["natsServerMonitoringEndpoint"],
+                account=meta["account"],
+                stream=meta["stream"],
+                consumer=meta["consumer"],
+                lag_threshold=int(meta["lagThreshold"]),
+                min_replicas=spec["minReplicaCount"],
+                max_replicas=spec["maxReplicaCount"],
+            )
     return found
 
 
@@ -64,8 +66,8 @@ def topology_of(rendered: Rendered) -> Topology:
     )
 
 
-def worker_consumer(topology: Topology, worker: str) -> ConsumerSpec:
-    spec: ConsumerSpec = getattr(topology, f"{worker}_consumer")
+def consumer_named(topology: Topology, durable: str) -> ConsumerSpec:
+    (spec,) = (c for c in topology.consumers if c.durable == durable)
     return spec
 
 
@@ -93,21 +95,28 @@ def desired_replicas(lag: int, trigger: Trigger) -> int:
 
 
 def test_triggers_match_the_python_topology() -> None:
+    """Every durable consumer (inference's work consumer included) has a trigger on the
+    ScaledObject of the worker that runs it, and no trigger names anything else."""
     rendered = render("production")
     topology = topology_of(rendered)
     found = triggers(rendered)
-    assert set(found) == set(WORKERS)
+    assert {t.worker for t in found.values()} == set(WORKERS)
     assert {(t.stream, t.consumer) for t in found.values()} == {
         (c.stream, c.durable) for c in topology.consumers
     }
-    for worker, trigger in found.items():
-        spec = worker_consumer(topology, worker)
-        assert (trigger.stream, trigger.consumer) == (spec.stream, spec.durable)
+    assert set(topology.consumers) == {c for w in WORKERS for c in topology.consumers_of(w)}
+    for worker in WORKERS:
+        assert {t.consumer for t in found.values() if t.worker == worker} == {
+            c.durable for c in topology.consumers_of(worker)
+        }, worker
+    for trigger in found.values():
+        spec = consumer_named(topology, trigger.consumer)
+        assert trigger.stream == spec.stream
         assert trigger.account == "$G"
-        (c,) = rendered.get("Deployment", f"radar-{worker}")["spec"]["template"]["spec"][
+        (c,) = rendered.get("Deployment", f"radar-{trigger.worker}")["spec"]["template"]["spec"][
             "containers"
         ]
-        assert trigger.lag_threshold >= int(env_of(c)["RADAR_FETCH_BATCH"]), worker
+        assert trigger.lag_threshold >= int(env_of(c)["RADAR_FETCH_BATCH"]), trigger.consumer
 
 
 @pytest.mark.parametrize("name", ["keda-detected", "production", "dev", "all-options"])
@@ -118,14 +127,14 @@ def test_every_replica_can_get_work(name: str) -> None:
     (radar_common.worker_host); replicas beyond max_ack_pending / concurrency would idle.
     """
     rendered = render(name)
-    for worker, trigger in triggers(rendered).items():
-        (c,) = rendered.get("Deployment", f"radar-{worker}")["spec"]["template"]["spec"][
+    for consumer, trigger in triggers(rendered).items():
+        (c,) = rendered.get("Deployment", f"radar-{trigger.worker}")["spec"]["template"]["spec"][
             "containers"
         ]
         env = env_of(c)
         batch, concurrency = int(env["RADAR_FETCH_BATCH"]), int(env["RADAR_CONCURRENCY"])
         max_ack_pending = 10 * max(batch, concurrency)
-        assert trigger.max_replicas * concurrency <= max_ack_pending, f"{name}: {worker}"
+        assert trigger.max_replicas * concurrency <= max_ack_pending, f"{name}: {consumer}"
 
 
 @pytest.mark.integration
@@ -137,21 +146,21 @@ async def test_keda_reads_each_worker_lag_from_jsz(nats_server: NatsServer) -> N
     try:
         await bus.ensure_topology()
         expected: dict[str, tuple[int, int]] = {}
-        for n, (worker, trigger) in enumerate(sorted(found.items())):
+        for n, (consumer, trigger) in enumerate(sorted(found.items())):
             # One replica's worth twice over and a bit: ceil() must round up to 3 (capped).
             backlog = 2 * trigger.lag_threshold + 1 + n
-            spec = worker_consumer(topology, worker)
+            spec = consumer_named(topology, consumer)
             for i in range(backlog):
-                await bus.publish(spec.filter_subject, b"{}", msg_id=f"{worker}-{i}")
+                await bus.publish(spec.filter_subject, b"{}", msg_id=f"{consumer}-{i}")
             # A worker holds some messages in flight: they count as ack-pending lag.
             sub = await bus.js.pull_subscribe_bind(durable=spec.durable, stream=spec.stream)
             in_flight = await sub.fetch(batch=3, timeout=5)
             assert len(in_flight) == 3
-            expected[worker] = (backlog, desired_replicas(backlog, trigger))
-        for worker, trigger in found.items():
+            expected[consumer] = (backlog, desired_replicas(backlog, trigger))
+        for consumer, trigger in found.items():
             lag = keda_lag(nats_server.monitor_url, trigger)
-            backlog, replicas = expected[worker]
-            assert lag == backlog, f"{worker}: KEDA would read lag {lag}, backlog is {backlog}"
+            backlog, replicas = expected[consumer]
+            assert lag == backlog, f"{consumer}: KEDA would read lag {lag}, backlog is {backlog}"
             assert desired_replicas(lag, trigger) == replicas == min(3, trigger.max_replicas)
         # A consumer name KEDA cannot find is what `fallback` covers; make sure we'd notice.
         ghost = Trigger("ghost", "", "$G", found["normalizer"].stream, "ghost", 1, 0, 1)

@@ -10,6 +10,7 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 import time
 import uuid
 from typing import Any
@@ -35,7 +36,7 @@ def _operations(url: str) -> list[tuple[str, str, bool]]:
             continue
         for method, op in item.items():
             if method in {"get", "post", "put", "patch", "delete"}:
-                concrete = path.replace("{task_id}", "0" * 32).replace("{assessment_id}", "0" * 32)
+                concrete = re.sub(r"\{(task|assessment|record)_id\}", "0" * 32, path)
                 media = op.get("requestBody", {}).get("content", {})
                 form = any("form" in m for m in media) and "application/json" not in media
                 ops.append((method.upper(), concrete, form))

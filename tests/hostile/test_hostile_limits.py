@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import socket
 import threading
 import time
@@ -68,7 +69,7 @@ def _operations(url: str) -> list[tuple[str, str, str]]:
             if method not in {"get", "post", "put", "patch", "delete"}:
                 continue
             media = list(op.get("requestBody", {}).get("content", {}))
-            concrete = path.replace("{task_id}", "0" * 32).replace("{assessment_id}", "0" * 32)
+            concrete = re.sub(r"\{(task|assessment|record)_id\}", "0" * 32, path)
             preferred = next((m for m in media if "urlencoded" in m), media[0] if media else "")
             found.append((method.upper(), concrete, preferred))
     return found

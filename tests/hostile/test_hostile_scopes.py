@@ -53,14 +53,31 @@ def call(ingest: Ingest, key: str, what: str, task_id: str) -> Any:
         return client.delete(f"/v1/tasks/{task_id}", headers=headers)
     if what == "catalog":
         return client.post("/v1/catalog/import", files={"products": CSV}, headers=headers)
+    if what == "list notices":
+        return client.get("/v1/notices", params={"review": "pending"}, headers=headers)
+    if what == "review notice":
+        return client.post(f"/v1/notices/{task_id}/review", json=REVIEW, headers=headers)
+    if what == "decide notice":
+        return client.post(f"/v1/notices/{task_id}/decision", json=DECISION, headers=headers)
     raise AssertionError(what)
 
 
+REVIEW = {"actor": "someone@example.com"}
+DECISION = {"actor": "someone@example.com", "action": "acknowledge"}
 ALLOWED = {
     INGEST: {"ingest", "sendgrid"},
-    READ: {"read task", "list tasks", "read assessments"},
-    ADMIN: {"cancel", "catalog"},
-    OPS: {"read task", "list tasks", "read assessments", "cancel", "catalog"},
+    READ: {"read task", "list tasks", "read assessments", "list notices"},
+    ADMIN: {"cancel", "catalog", "review notice", "decide notice"},
+    OPS: {
+        "read task",
+        "list tasks",
+        "read assessments",
+        "list notices",
+        "cancel",
+        "catalog",
+        "review notice",
+        "decide notice",
+    },
 }
 ACTIONS = sorted({a for actions in ALLOWED.values() for a in actions})
 

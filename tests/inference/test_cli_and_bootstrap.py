@@ -33,6 +33,8 @@ def test_radar_import_loads_the_demo_and_reports_errors(database_url: str, tmp_p
     assert "Catalog imported" in done.output
     parts = asyncio.run(_count(database_url, "parts"))
     assert parts >= 20
+    # Noted, so the scheduler re-assesses the open notices it touched.
+    assert asyncio.run(_count(database_url, "notice_catalog_changes")) == 1
 
     (tmp_path / "products.csv").write_text("sku,name,unit_price,monthly_demand\nA,Alpha,1,lots\n")
     refused = runner.invoke(
@@ -41,6 +43,7 @@ def test_radar_import_loads_the_demo_and_reports_errors(database_url: str, tmp_p
     assert refused.exit_code == 1
     assert "products.csv, line 2, column monthly_demand (4)" in " ".join(refused.output.split())
     assert asyncio.run(_count(database_url, "products")) == 6  # unchanged
+    assert asyncio.run(_count(database_url, "notice_catalog_changes")) == 1  # nothing to note
 
 
 def test_bootstrap_creates_streams_consumers_and_schema(
@@ -67,6 +70,9 @@ def test_bootstrap_creates_streams_consumers_and_schema(
         async with await Bus.connect(nats_server.url, topology, name="check") as bus:
             info = await bus.js.consumer_info(topology.notices_stream.name, "inference")
             assert info.config.durable_name == "inference"
+            for consumer in topology.consumers:  # inference-work among them
+                info = await bus.js.consumer_info(consumer.stream, consumer.durable)
+                assert info.config.filter_subject == consumer.filter_subject
         assert await _count(database_url, "schema_migrations") >= 2
 
     asyncio.run(check())

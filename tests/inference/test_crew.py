@@ -8,8 +8,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from prometheus_client import REGISTRY
 
-from radar_common.contracts import Assessment, NormalizedNotice
+from radar_common.contracts import Assessment
+from radar_common.notices.facts import NoticeFacts
 from radar_inference.crew import CrewNarrator, load_crewai
 from radar_inference.narrative import deterministic_narrative
 from radar_inference.settings import InferenceSettings
@@ -23,13 +25,16 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore::PendingDeprecationWarning"),
 ]
 NARRATIVE = "TI discontinues LM358DR; buy 536 units by 2026-01-01 to cover demand to 2029."
-NOTICE = NormalizedNotice(
-    notice_id="n1",
+NOTICE = NoticeFacts(
     mpn="LM358DR",
     manufacturer="Texas Instruments",
     notice_kind="discontinuance",
     lifecycle_status="eol",
 )
+
+
+def sample(name: str, **labels: str) -> float:
+    return REGISTRY.get_sample_value(name, labels) or 0.0
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -53,6 +58,7 @@ def assessment() -> Assessment:
         effective_last_time_buy_date="2026-01-01",
         effective_last_ship_date="2026-05-03",
     )
+    a.where_used.add(sku="P1", name="Product one", eff_qty=3, support_end="2029-01-01")
     for action, cost in (
         ("last_time_buy", "268.00"),
         ("accept", "14666.67"),
@@ -107,7 +113,8 @@ async def test_the_crew_writes_the_narrative_from_the_tools_numbers(beats: list[
         after = await narrator.narrate(before, NOTICE, beat)
     assert after.engine == "crew"
     assert after.narrative == NARRATIVE
-    assert [o.action for o in after.options] == ["accept", "last_time_buy", "redesign"]
+    # The crew ranked "accept" first; the recommended option stays first, the rest as ranked.
+    assert [o.action for o in after.options] == ["last_time_buy", "accept", "redesign"]
     # Every number is still the engine's.
     assert (after.ltb_quantity, after.ltb_cost, after.recommended_action) == (
         536,
@@ -137,6 +144,7 @@ async def test_a_stalling_llm_falls_back_within_the_deadline() -> None:
         after = await narrator.narrate(before, NOTICE, beat)
         elapsed = time.monotonic() - started
     assert after.engine == "rules-fallback"
+    assert after.fallback_reason.startswith("timeout")
     assert after.narrative == before.narrative
     assert elapsed < 8.0  # the deadline, not the 30 s stall
     assert len(llm.requests) >= 1
@@ -151,6 +159,7 @@ async def test_errors_are_retried_then_fall_back() -> None:
 
         after = await narrator.narrate(assessment(), NOTICE, beat)
     assert after.engine == "rules-fallback"
+    assert after.fallback_reason.startswith("error")
     assert len(llm.requests) == 3  # one per attempt: the client itself does not retry
 
 
@@ -178,12 +187,49 @@ async def test_an_answer_outside_the_schema_is_refused_and_retried() -> None:
 
         after = await narrator.narrate(assessment(), NOTICE, beat)
     assert after.engine == "crew"
-    assert after.options[0].action == "redesign"
+    assert [o.action for o in after.options][:2] == ["last_time_buy", "redesign"]
     assert len([r for r in llm.requests if "Notice analyst" in r["messages"][0]["content"]]) == 3
 
 
+async def test_a_number_the_engine_did_not_produce_falls_back_with_the_reason() -> None:
+    invented = "Buy 5,000 units of LM358DR by 2026-01-01; it costs USD 268.00 and saves 2029."
+    before_fallbacks = sample("radar_llm_fallbacks_total", reason="unverified_number")
+    with OpenAIStub(scripted({"narrative": invented})) as llm:
+        narrator = CrewNarrator(settings(llm.base_url, llm_retries=0))
+
+        async def beat() -> None:
+            return None
+
+        after = await narrator.narrate(assessment(), NOTICE, beat)
+    assert after.engine == "rules-fallback"
+    assert after.fallback_reason.startswith("unverified_number")
+    assert "5,000" in after.fallback_reason
+    assert after.narrative == assessment().narrative
+    assert sample("radar_llm_fallbacks_total", reason="unverified_number") == before_fallbacks + 1
+
+
+async def test_every_model_call_is_timed_and_its_tokens_counted() -> None:
+    calls = sample("radar_llm_call_duration_seconds_count", model="metered-model")
+    tokens = sample("radar_llm_tokens_total", model="metered-model", kind="prompt")
+    verdict = {"narrative": NARRATIVE, "option_order": []}
+    with OpenAIStub(scripted(verdict)) as llm:
+        narrator = CrewNarrator(settings(llm.base_url, llm_model="metered-model"))
+
+        async def beat() -> None:
+            return None
+
+        after = await narrator.narrate(assessment(), NOTICE, beat)
+    assert after.engine == "crew"
+    counted = sample("radar_llm_call_duration_seconds_count", model="metered-model") - calls
+    assert counted == len(llm.requests) >= 3
+    # The stub answers every call with one prompt token.
+    assert sample("radar_llm_tokens_total", model="metered-model", kind="prompt") - tokens == (
+        counted
+    )
+
+
 async def test_a_long_crew_keeps_the_message_alive_until_the_deadline() -> None:
-    def slow_crew(a: Assessment, n: NormalizedNotice, s: InferenceSettings) -> str:
+    def slow_crew(a: Assessment, n: NoticeFacts, s: InferenceSettings) -> str:
         time.sleep(1.0)
         return json.dumps({"narrative": NARRATIVE})
 

@@ -11,7 +11,7 @@ from radar_inference.settings import InferenceSettings
 from radar_inference.where_used import AlternatePart, BomPath, ProductUse, Stock
 
 AS_OF = date(2025, 1, 1)
-LSD = AS_OF + timedelta(days=487)
+LSD = AS_OF + timedelta(days=487)  # 16 months: used as the LTB date when the window is open
 SETTINGS = InferenceSettings()
 QUALIFIED = AlternatePart("ALT1", "Maker", True)
 CANDIDATE = AlternatePart("ALT2", "Maker", False)
@@ -29,8 +29,8 @@ def product(demand: str = "10") -> ProductUse:
     )
 
 
-def window(ltb: date, received: date = AS_OF) -> Window:
-    return Window(as_of=AS_OF, received=received, last_time_buy=ltb, last_ship=LSD)
+def window(ltb: date) -> Window:
+    return Window(as_of=AS_OF, last_time_buy=ltb, last_ship=max(ltb, LSD))
 
 
 def exposure(
@@ -46,21 +46,23 @@ def exposure(
 
 
 def test_rules_in_order() -> None:
-    open_window = window(AS_OF + timedelta(days=200))
+    open_window = window(LSD)
     closed = window(AS_OF - timedelta(days=1))
     assert recommend(exposure(uses=[]), open_window, [QUALIFIED]) == "none"
     assert recommend(exposure(stock=100_000), open_window, [QUALIFIED]) == "accept"
     assert recommend(exposure(), open_window, [CANDIDATE, QUALIFIED]) == "switch_to_alternate"
     assert recommend(exposure(), open_window, [CANDIDATE]) == "last_time_buy"
-    assert recommend(exposure(), closed, [CANDIDATE]) == "redesign"
+    late = decide(exposure(w=closed), closed, STOCK, [], "discontinuance", "eol", SETTINGS)
+    assert late.recommended_action == "broker_buy"  # cheaper than a redesign here
+
+
+STOCK = Stock(1000, 0, Decimal("0.50"), True)
 
 
 def test_options_carry_costs_and_the_recommendation_comes_first() -> None:
-    w = window(AS_OF + timedelta(days=200))
+    w = window(LSD)
     e = exposure(w=w)
-    d = decide(
-        e, w, Stock(1000, 0, Decimal("0.50"), True), [CANDIDATE], "discontinuance", "eol", SETTINGS
-    )
+    d = decide(e, w, STOCK, [CANDIDATE], "discontinuance", "eol", SETTINGS)
     assert d.recommended_action == "last_time_buy"
     costs = {o.action: o.cost for o in d.options}
     assert d.options[0].action == "last_time_buy"
@@ -68,10 +70,43 @@ def test_options_carry_costs_and_the_recommendation_comes_first() -> None:
     assert costs["accept"] == Decimal("14666.67")
     assert costs["switch_to_alternate"] == SETTINGS.cost_qualify_alternate
     assert costs["redesign"] == SETTINGS.cost_redesign
-    # Bridge: 6 months after LSD at 30/month = 180 x 1.1 = 198 < 520 left: nothing to buy.
+    assert "broker_buy" not in costs  # the LTB date is ahead
+    # Bridge: 6 months after the LTB at 30/month = 180 x 1.1 = 198 < 520 left: nothing to buy.
     assert costs["bridge_buy"] == SETTINGS.cost_qualify_alternate
     rest = [o.cost for o in d.options[1:]]
     assert rest == sorted(rest)
+    ltb = next(o for o in d.options if o.action == "last_time_buy")
+    assert "from the LTB date to the end of support" in ltb.description
+    assert "regular orders" not in ltb.description  # no shortfall before the LTB date
+
+
+def test_a_shortfall_before_the_ltb_is_named_in_the_options() -> None:
+    w = window(LSD)
+    e = exposure(stock=300, w=w)
+    d = decide(e, w, Stock(300, 0, Decimal("0.50"), True), [], "discontinuance", "eol", SETTINGS)
+    ltb = next(o for o in d.options if o.action == "last_time_buy")
+    assert ltb.quantity == 1056
+    assert "180 more units than stock and open orders" in ltb.description
+    assert "USD 90.00" in ltb.description
+
+
+def test_a_passed_ltb_offers_brokers_an_alternate_or_a_redesign() -> None:
+    closed = window(AS_OF - timedelta(days=1))
+    e = exposure(w=closed)
+    d = decide(e, closed, STOCK, [CANDIDATE], "discontinuance", "eol", SETTINGS)
+    costs = {o.action: o.cost for o in d.options}
+    assert set(costs) == {"accept", "broker_buy", "switch_to_alternate", "redesign"}
+    # 48 months x 30 = 1440 x 1.1 - 1000 = 584 units at 0.50 x (1 + 1.5)
+    broker = next(o for o in d.options if o.action == "broker_buy")
+    assert (broker.quantity, broker.cost) == (584, Decimal("730.00"))
+    assert "has passed" in broker.description
+    assert d.recommended_action == "broker_buy"
+    assert d.options[0].action == "broker_buy"
+    dear = InferenceSettings(broker_premium=Decimal(1000))
+    assert (
+        decide(e, closed, STOCK, [CANDIDATE], "discontinuance", "eol", dear).options[0].action
+        == "switch_to_alternate"
+    )
 
 
 def test_severity_is_info_without_products_or_for_packing_withdrawals() -> None:
@@ -98,7 +133,7 @@ def test_an_urgent_uncovered_discontinuance_is_critical_and_an_alternate_lowers_
     ]
     e = exposure(stock=0, uses=big, w=w)
     alone = decide(e, w, Stock(), [], "discontinuance", "obsolete", SETTINGS)
-    assert alone.recommended_action == "redesign"
+    assert alone.recommended_action == "redesign"  # no unit price: no broker buy to cost
     assert alone.severity == "critical"
     assert alone.risk_score == 1.0
     helped = decide(e, w, Stock(), [QUALIFIED], "discontinuance", "obsolete", SETTINGS)

@@ -59,3 +59,57 @@ def assessment(**overrides: Any) -> Assessment:
 
 def many_products(n: int) -> list[WhereUsed]:
     return [WhereUsed(sku=f"PRD-{i:04d}", name=f"Product number {i}") for i in range(n)]
+
+
+RECORD = "4c1f0e9b2d7a48e6a3b5c9d1e2f3a4b5"
+
+
+def kinds() -> dict[str, Assessment]:
+    """One assessment per alert kind besides ``new`` (the examples in docs/alerts.md)."""
+    review = assessment(
+        alert_kind="needs_review",
+        review="pending",
+        record_id=RECORD,
+        severity="medium",
+        as_of="2026-11-22",
+        narrative="Example Semiconductor may discontinue EXR12-33DBVR; the dates are uncertain.",
+    )
+    review.review_reasons.append("last-time-buy date ambiguous: 03/04/2027")
+    changed = assessment(
+        alert_kind="changed",
+        record_id=RECORD,
+        last_time_buy_date="2027-06-30",
+        ltb_quantity=15_600,
+        ltb_cost="21840.00",
+        engine="crew",
+        as_of="2026-11-22",
+        narrative="The revision moves the last-time buy to 30 June 2027; buy 15,600 by then.",
+    )
+    del changed.options[:]
+    changed.options.extend(
+        [
+            MitigationOption(action="last_time_buy", cost="21840.00", description="buy 15,600"),
+            MitigationOption(action="switch_to_alternate", cost="34000.00"),
+        ]
+    )
+    for f, before, after in (
+        ("last_time_buy_date", "2027-03-31", "2027-06-30"),
+        ("ltb_quantity", "14400", "15600"),
+        ("ltb_cost", "20160.00", "21840.00"),
+    ):
+        changed.changes.add(field=f, before=before, after=after)
+    reminder = assessment(
+        alert_kind="reminder", record_id=RECORD, reminder_days=30, task_id="", as_of="2027-03-01"
+    )
+    closed = assessment(
+        alert_kind="closed",
+        record_id=RECORD,
+        recommended_action="none",
+        state="closed",
+        as_of="2026-11-22",
+        narrative="Example Semiconductor's notice PDN 23_0061 for EXR12-33DBVR is closed: "
+        "retracted by PCN 23_0070. No action is needed for this part any more.",
+    )
+    del closed.options[:]
+    closed.changes.add(field="state", before="new", after="closed")
+    return {"needs_review": review, "changed": changed, "reminder": reminder, "closed": closed}

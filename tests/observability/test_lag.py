@@ -35,6 +35,7 @@ async def test_backlog_counts_pending_messages_and_dead_letters(bus: Bus) -> Non
     t = bus.topology
     for i in range(3):
         await bus.publish(t.raw_events, b"event", msg_id=f"e{i}")
+    await bus.publish(t.notice_work, b"work", msg_id="w1")
     await bus.publish(t.dead_letter("normalizer"), b"letter", msg_id="d1")
 
     backlog = await read_backlog(bus.js, t)
@@ -43,6 +44,7 @@ async def test_backlog_counts_pending_messages_and_dead_letters(bus: Bus) -> Non
     assert lag["normalizer"].pending == 3
     assert lag["normalizer"].ack_pending == 0
     assert lag["inference"].pending == 0
+    assert lag["inference-work"].pending == 1  # inference's second consumer is watched too
     assert backlog.streams["LAG_EVENTS"] == 3
     assert backlog.dlq_stream == "LAG_DLQ"
     assert backlog.dlq_depth == 1

@@ -6,7 +6,6 @@ the demo catalog. The watcher runs its offline source (catalog imports) every se
 
 from __future__ import annotations
 
-import importlib.util
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,7 +27,6 @@ API_KEY = "watcher-e2e-key-0123456789"
 # The watcher's own key may only deliver (the ingest scope), as the chart and `radar dev` set it.
 WATCHER_KEY = "watcher-e2e-ingest-only-0123"
 PART = DEMO_PART  # MCP2515-I/SO: a CAN controller in the gateway and the PLC, no alternate
-RECORDS_MERGED = importlib.util.find_spec("radar_common.notices") is not None
 
 
 def catalog_with(tmp_path: Path, status: str) -> Path:
@@ -126,7 +124,7 @@ def test_a_status_change_in_an_import_is_one_costed_alert_and_a_repeat_none(
     assert query(database_url, "SELECT count(*) AS n FROM watcher_changes")[0]["n"] == 1
 
 
-def test_a_reactivation_reaches_the_pipeline_as_a_reactivation(
+def test_a_reactivation_reaches_the_pipeline_and_closes_the_alerted_notice(
     pipeline: tuple[Stack, Receiver], database_url: str, tmp_path: Path
 ) -> None:
     stack, receiver = pipeline
@@ -150,17 +148,17 @@ def test_a_reactivation_reaches_the_pipeline_as_a_reactivation(
             ),
             what="reactivation task SUCCESS",
         )
-        (summary,) = task["result"]["assessments"]
-        stored = api.get(f"/v1/assessments/{summary['assessment_id']}").json()
-    assert stored["notice_kind"] == "reactivation"
-    assert stored["lifecycle_status"] == "active"
-    assert stored["severity"] == "info", "good news is not an emergency"
+    # The reactivation closes the part's open notice (radar_common.notices.arrivals) and the
+    # people who had the EOL alert get a "closed" one: no action is needed any more.
+    (notice,) = task["result"]["notices"]
+    assert notice["outcome"] == "closed"
+    alerts = receiver.wait_for(lambda got: len(alerts_for(got, PART)) >= 2, timeout=60)
+    closed = alerts_for(alerts, PART)[-1]
+    assert closed["alert_kind"] == "closed"
+    assert closed["state"] == "closed"
+    assert closed["recommended_action"] == "none"
 
 
-@pytest.mark.skipif(
-    not RECORDS_MERGED,
-    reason="needs the records branch (issue 14): notice identity and reactivation closing",
-)
 def test_a_reactivation_closes_the_open_notice(
     pipeline: tuple[Stack, Receiver], database_url: str, tmp_path: Path
 ) -> None:
@@ -184,4 +182,4 @@ def test_a_reactivation_closes_the_open_notice(
             lambda: [n for n in notices() if n.get("state") in ("closed", "resolved")],
             what="the notice closed by the reactivation",
         )
-    assert [n["notice_id"] for n in closed] == [opened["notice_id"]], "one notice, now closed"
+    assert [n["record_id"] for n in closed] == [opened["record_id"]], "one notice, now closed"

@@ -90,11 +90,13 @@ app.kubernetes.io/part-of: radar
 {{/* The services and what sets them apart. llmExtra: with an LLM model configured, the service
      runs the image built with that extra (inference: crewai, radar-inference:<tag>-crew).
      singleton: one replica works under a lease (never autoscaled). nats: false for a service
-     that never connects to NATS (no NATS credentials, files or egress). */}}
+     that never connects to NATS (no NATS credentials, files or egress).
+     moreConsumers: durable consumers the worker pulls from beside its stage's own; its
+     ScaledObject has a trigger on each (radar_common.bus.topology.Topology.consumers_of). */}}
 {{- define "radar.services" -}}
 ingestion: {module: radar_ingestion, worker: false}
 normalizer: {module: radar_normalizer, worker: true, stream: EVENTS, consumer: normalizer}
-inference: {module: radar_inference, worker: true, stream: NOTICES, consumer: inference, llmExtra: crew}
+inference: {module: radar_inference, worker: true, stream: NOTICES, consumer: inference, llmExtra: crew, moreConsumers: [{stream: WORK, consumer: inference-work}]}
 notifier: {module: radar_notifier, worker: true, stream: ASSESSMENTS, consumer: notifier}
 console: {module: radar_console, worker: false}
 watcher: {module: radar_watcher, worker: false, singleton: true, nats: false}

@@ -78,7 +78,7 @@ def llm_call(model: str, operation: str = "chat") -> Iterator[LLMCall]:
 
 
 def assessed(severity: str, engine: str) -> None:
-    """Count one assessment (``engine``: ``rules`` or ``llm``)."""
+    """Count one assessment (``engine``: ``rules``, ``crew`` or ``rules-fallback``)."""
     metrics.ASSESSMENTS.labels(severity, engine).inc()
 
 

@@ -99,7 +99,7 @@ LAG_POLL_ERRORS = Counter(
 # Inference: defined here so the assessment engine and any LLM client share one set of names.
 ASSESSMENTS = Counter(
     "radar_inference_assessments_total",
-    "Assessments produced, by severity and by engine (rules or llm).",
+    "Assessments produced, by severity and by engine (rules, crew or rules-fallback).",
     ["severity", "engine"],
 )
 LLM_CALL_LATENCY = Histogram(

@@ -22,10 +22,11 @@ async def bootstrap(settings: InferenceSettings) -> list[str]:
     """Ensure the topology and the schema; return the migrations applied now."""
     bus = await connect_bus(settings, "bootstrap")
     try:
+        max_ack_pending = max(settings.fetch_batch, settings.concurrency) * 10
         await bus.ensure_topology(
             max_deliver=settings.max_deliver,
             ack_wait_seconds=settings.ack_wait_seconds,
-            max_ack_pending=max(settings.fetch_batch, settings.concurrency) * 10,
+            max_ack_pending=max_ack_pending,
         )
     finally:
         await bus.close()

@@ -2,9 +2,12 @@
 
 The crew never computes a number: the deterministic assessment is handed to it as a tool, and
 its answer is validated against :class:`CrewVerdict` (only a narrative and an ordering of the
-options that exist). Every call has a timeout, attempts are retried with backoff inside an
-overall deadline, and on final failure the deterministic narrative stands with
-``engine="rules-fallback"``: an alert never waits on an LLM.
+options that exist), and every number in its narrative must be one the engine produced
+(:mod:`radar_inference.honesty`). The recommended option stays first whatever order the crew
+gives. Every call has a timeout and is observed (``radar_llm_*`` metrics, a CLIENT span);
+attempts are retried with backoff inside an overall deadline, and on final failure the
+deterministic narrative stands with ``engine="rules-fallback"`` and the reason recorded
+(``fallback_reason``, ``radar_llm_fallbacks_total{reason}``): an alert never waits on an LLM.
 
 ``crewai`` comes with the ``radar-inference[crew]`` extra (about 800 MB, so not in the default
 install); it takes seconds to import and is only imported when a model is configured.
@@ -26,7 +29,10 @@ from typing import Any
 from google.protobuf.json_format import MessageToDict
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from radar_common.contracts import Assessment, NormalizedNotice
+from radar_common import llm_calls
+from radar_common.contracts import Assessment
+from radar_common.notices.facts import NoticeFacts
+from radar_inference.honesty import unverified_numbers
 from radar_inference.settings import CREW_MISSING, InferenceSettings
 
 log = logging.getLogger(__name__)
@@ -56,6 +62,14 @@ class CrewVerdict(BaseModel):
 class CrewError(RuntimeError):
     """The crew's answer is missing or does not satisfy the schema."""
 
+    reason = "invalid_answer"
+
+
+class UnverifiedNumbers(CrewError):
+    """The crew's narrative quotes numbers the engine did not produce."""
+
+    reason = "unverified_number"
+
 
 class CrewUnavailable(RuntimeError):
     """crewai is not installed (the ``radar-inference[crew]`` extra)."""
@@ -81,8 +95,21 @@ def load_crewai() -> Any:
         return crewai
 
 
-def parse_verdict(raw: str, assessment: Assessment) -> CrewVerdict:
-    """Validate the crew's final answer: JSON, the schema, and only options that exist."""
+def fallback_reason(exc: BaseException) -> str:
+    """A small, bounded label for why an attempt failed (the fallback metric's ``reason``)."""
+    if isinstance(exc, CrewError):
+        return exc.reason
+    text = f"{type(exc).__name__} {exc}".lower()
+    if isinstance(exc, TimeoutError) or "timed out" in text or "timeout" in text:
+        return "timeout"
+    return "error"
+
+
+def parse_verdict(
+    raw: str, assessment: Assessment, facts: NoticeFacts | None = None
+) -> CrewVerdict:
+    """Validate the crew's final answer: JSON, the schema, only options that exist, and only
+    numbers the engine produced."""
     match = re.search(r"\{.*\}", raw, re.DOTALL)
     if match is None:
         raise CrewError(f"no JSON object in the crew's answer: {raw[:200]!r}")
@@ -94,12 +121,19 @@ def parse_verdict(raw: str, assessment: Assessment) -> CrewVerdict:
     unknown = [a for a in verdict.option_order if a not in known]
     if unknown:
         raise CrewError(f"the crew ranked options that do not exist: {unknown}")
+    invented = unverified_numbers(verdict.narrative, assessment, facts)
+    if invented:
+        raise UnverifiedNumbers(
+            f"the narrative quotes numbers the engine did not produce: {', '.join(invented[:5])}"
+        )
     return verdict
 
 
 def apply_verdict(assessment: Assessment, verdict: CrewVerdict) -> None:
-    """Take the crew's narrative and ordering; every number stays the engine's."""
-    ranked = {action: i for i, action in enumerate(dict.fromkeys(verdict.option_order))}
+    """Take the crew's narrative and ordering; every number stays the engine's and the
+    recommended option stays first."""
+    order = [assessment.recommended_action, *verdict.option_order]
+    ranked = {action: i for i, action in enumerate(dict.fromkeys(order))}
     options = sorted(assessment.options, key=lambda o: ranked.get(o.action, len(ranked)))
     copies = [type(o)() for o in options]
     for copy, option in zip(copies, options, strict=True):
@@ -116,29 +150,54 @@ def _facts(assessment: Assessment) -> str:
     )
 
 
-def run_crew(assessment: Assessment, notice: NormalizedNotice, settings: InferenceSettings) -> str:
+def observed_llm(crewai: Any, model: str, **options: Any) -> Any:
+    """An OpenAI-compatible crewai LLM whose every call is observed (:func:`llm_calls.llm_call`).
+
+    crewai routes ``openai/<model>`` to its native OpenAI provider class; a subclass of that
+    class wraps ``call`` to time it, count errors and the tokens the provider tracked.
+    """
+    probe = crewai.LLM(model=f"openai/{model}", **options)
+    base = type(probe)
+
+    def call(self: Any, *args: Any, **kwargs: Any) -> Any:
+        before = self.get_token_usage_summary()
+        with llm_calls.llm_call(model) as observed:
+            answer = base.call(self, *args, **kwargs)
+            after = self.get_token_usage_summary()
+            observed.tokens(
+                prompt=after.prompt_tokens - before.prompt_tokens,
+                completion=after.completion_tokens - before.completion_tokens,
+            )
+        return answer
+
+    observed_class = type(f"Observed{base.__name__}", (base,), {"call": call})
+    return observed_class(model=probe.model, provider=probe.provider, **options)
+
+
+def run_crew(assessment: Assessment, facts: NoticeFacts, settings: InferenceSettings) -> str:
     """Run the three-agent crew synchronously (call it off the event loop); its raw answer."""
     crewai = load_crewai()
     from crewai.tools import BaseTool
 
-    facts = _facts(assessment)
+    numbers = _facts(assessment)
 
     class ImpactNumbers(BaseTool):
         name: str = "impact_numbers"
         description: str = (
             "Returns the deterministic impact assessment as JSON: where-used with BOM paths, "
-            "need until and after the last ship date, stock left, last-time-buy quantity and "
-            "cost, revenue at risk, alternates and every option with its cost. These numbers "
-            "are final; never compute your own."
+            "need before and after the last-time-buy date, shortfall before it, stock left at "
+            "it, last-time-buy quantity and cost, revenue at risk, alternates and every option "
+            "with its cost. These numbers are final; never compute your own."
         )
 
         def _run(self, **_: Any) -> str:
-            return facts
+            return numbers
 
     # Always the OpenAI-compatible client: "llama3.1" and "openai/llama3.1" mean the same.
     model = settings.llm_model.removeprefix("openai/")
-    llm = crewai.LLM(
-        model=f"openai/{model}",
+    llm = observed_llm(
+        crewai,
+        model,
         base_url=settings.llm_base_url or None,
         api_key=settings.llm_api_key.get_secret_value(),
         timeout=settings.llm_call_timeout_seconds,
@@ -173,17 +232,17 @@ def run_crew(assessment: Assessment, notice: NormalizedNotice, settings: Inferen
         **common,
     )
     notice_facts = {
-        "mpn": notice.mpn,
-        "manufacturer": notice.manufacturer,
-        "notice_number": notice.notice_number,
-        "notice_kind": notice.notice_kind,
-        "lifecycle_status": notice.lifecycle_status,
-        "issue_date": notice.issue_date,
+        "mpn": facts.mpn,
+        "manufacturer": facts.manufacturer,
+        "notice_number": facts.notice_number,
+        "notice_kind": facts.notice_kind,
+        "lifecycle_status": facts.lifecycle_status,
+        "issue_date": facts.issue_date,
         "last_time_buy_date": assessment.effective_last_time_buy_date,
         "last_ship_date": assessment.effective_last_ship_date,
         "inferred_dates": list(assessment.inferred_dates),
-        "replacement_mpn": notice.replacement_mpn,
-        "reason": notice.reason,
+        "replacement_mpn": facts.replacement_mpn,
+        "reason": facts.reason,
     }
     tasks = [
         crewai.Task(
@@ -193,14 +252,15 @@ def run_crew(assessment: Assessment, notice: NormalizedNotice, settings: Inferen
         ),
         crewai.Task(
             description="Call the impact_numbers tool and state the exposure: products, "
-            "need, stock left at the last ship date, last-time-buy quantity and cost, revenue "
-            "at risk. Quote the numbers exactly.",
+            "need before and after the last-time-buy date, stock left at it, last-time-buy "
+            "quantity and cost, revenue at risk. Quote the numbers exactly.",
             expected_output="A short paragraph quoting the tool's numbers exactly.",
             agent=exposure_analyst,
         ),
         crewai.Task(
-            description="Write the narrative for the procurement lead (at most 120 words, "
-            "quoting numbers only as given) and rank these options, best first: "
+            description="Write the narrative for the procurement lead (at most 120 words; "
+            "quote only numbers and dates the tool gave, never a number of your own) and rank "
+            "these options, best first: "
             + ", ".join(o.action for o in assessment.options)
             + '. Answer with JSON only: {"narrative": "...", "option_order": ["..."]}',
             expected_output='JSON: {"narrative": string, "option_order": [string]}',
@@ -223,7 +283,7 @@ class CrewNarrator:
     def __init__(
         self,
         settings: InferenceSettings,
-        runner: Callable[[Assessment, NormalizedNotice, InferenceSettings], str] = run_crew,
+        runner: Callable[[Assessment, NoticeFacts, InferenceSettings], str] = run_crew,
         *,
         heartbeat_seconds: float = 5.0,
     ) -> None:
@@ -237,21 +297,25 @@ class CrewNarrator:
         await asyncio.to_thread(load_crewai)
 
     async def narrate(
-        self, assessment: Assessment, notice: NormalizedNotice, heartbeat: Heartbeat
+        self, assessment: Assessment, facts: NoticeFacts, heartbeat: Heartbeat
     ) -> Assessment:
-        """The assessment with the crew's narrative, or unchanged but marked rules-fallback."""
+        """The assessment with the crew's narrative, or unchanged but marked rules-fallback
+        with the reason of the last failure."""
         settings = self.settings
         deadline = time.monotonic() + settings.llm_timeout_seconds
         attempts = settings.llm_retries + 1
+        reason, detail = "timeout", "no answer before the deadline"
         for attempt in range(1, attempts + 1):
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 break
             try:
-                raw = await self._attempt(assessment, notice, remaining, heartbeat)
-                verdict = parse_verdict(raw, assessment)
+                raw = await self._attempt(assessment, facts, remaining, heartbeat)
+                verdict = parse_verdict(raw, assessment, facts)
             except Exception as exc:
                 log.warning("crew attempt %d/%d failed: %r", attempt, attempts, exc)
+                reason = fallback_reason(exc)
+                detail = str(exc) or type(exc).__name__
                 if attempt < attempts:
                     pause = settings.llm_retry_base_seconds * 2 ** (attempt - 1)
                     await asyncio.sleep(max(0.0, min(pause, deadline - time.monotonic())))
@@ -260,18 +324,20 @@ class CrewNarrator:
             result.CopyFrom(assessment)
             apply_verdict(result, verdict)
             return result
-        log.warning("crew gave no valid answer in time; using the deterministic narrative")
+        log.warning("crew gave no valid answer (%s); using the deterministic narrative", reason)
+        llm_calls.fell_back(reason)
         fallback = Assessment()
         fallback.CopyFrom(assessment)
         fallback.engine = ENGINE_FALLBACK
+        fallback.fallback_reason = f"{reason}: {detail}"[:500]
         return fallback
 
     async def _attempt(
-        self, assessment: Assessment, notice: NormalizedNotice, budget: float, heartbeat: Heartbeat
+        self, assessment: Assessment, facts: NoticeFacts, budget: float, heartbeat: Heartbeat
     ) -> str:
         # The crew blocks: run it in a thread, and keep the message's ack alive meanwhile.
         job = asyncio.ensure_future(
-            asyncio.to_thread(self.runner, assessment, notice, self.settings)
+            asyncio.to_thread(self.runner, assessment, facts, self.settings)
         )
         ends = time.monotonic() + budget
         while True:

@@ -11,13 +11,22 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from radar_inference.exposure import Exposure, Window, add_months, cents, months, need_between
+from radar_common.notices.dates import add_months
+from radar_inference.exposure import (
+    Exposure,
+    OrderingTerms,
+    Window,
+    cents,
+    months,
+    need_between,
+    whole,
+)
 from radar_inference.settings import InferenceSettings
 from radar_inference.where_used import AlternatePart, Stock
 
 SEVERITIES = ("info", "low", "medium", "high", "critical")
 # Notices that are not real obsolescence: informational whatever the exposure.
-INFORMATIONAL_KINDS = frozenset({"packing_withdrawal", "reactivation"})
+INFORMATIONAL_KINDS = frozenset({"packing_withdrawal", "reactivation", "retraction"})
 
 
 @dataclass(frozen=True)
@@ -40,35 +49,76 @@ def _money(settings: InferenceSettings, value: Decimal) -> str:
     return f"{settings.currency} {cents(value):,.2f}"
 
 
+def _regular_orders(exposure: Exposure, window: Window, settings: InferenceSettings) -> str:
+    """The sentence about the shortfall before the LTB date (empty when there is none)."""
+    short = whole(exposure.shortfall_before_ltb)
+    if short <= 0:
+        return ""
+    return (
+        f" Before {window.last_time_buy}, {short:,} more units than stock and open orders "
+        f"must come through regular orders ({_money(settings, exposure.shortfall_cost)})."
+    )
+
+
+def broker_cost(units: int, stock: Stock, settings: InferenceSettings) -> Decimal:
+    """Parts bought from brokers/aftermarket: the unit price plus the configured premium."""
+    return cents(units * stock.unit_price * (1 + settings.broker_premium))
+
+
 def options_for(
     exposure: Exposure,
     window: Window,
     stock: Stock,
     alternates: Sequence[AlternatePart],
     settings: InferenceSettings,
+    terms: OrderingTerms = OrderingTerms(),  # noqa: B008 - frozen, shared safely
 ) -> list[Option]:
     """Every resolution that applies, each with its cost."""
 
     def money(value: Decimal) -> str:
         return _money(settings, value)
 
+    uncovered = whole(exposure.uncovered)
+    regular = _regular_orders(exposure, window, settings)
+    after = "from the LTB date" if not window.ltb_passed else f"from {window.as_of}"
     found = [
         Option(
             "accept",
             exposure.revenue_at_risk,
-            f"Do nothing: {exposure.uncovered:,.0f} units of demand after the last ship date "
-            f"stay uncovered; {money(exposure.revenue_at_risk)} of product revenue is at risk.",
+            f"Do nothing: {uncovered:,} units of demand {after} to the end of support stay "
+            f"uncovered; {money(exposure.revenue_at_risk)} of product revenue is at risk."
+            + regular,
         )
     ]
-    if window.ltb_open and exposure.ltb_quantity > 0:
+    if not window.ltb_passed and exposure.ltb_quantity > 0:
+        terms_note = ""
+        if exposure.ltb_quantity != exposure.ltb_need:
+            terms_note = (
+                f" ({exposure.ltb_need:,} needed, raised to the part's minimum order "
+                f"{terms.moq:,} and order multiple {terms.multiple:,})"
+            )
         found.append(
             Option(
                 "last_time_buy",
                 exposure.ltb_cost,
-                f"Order {exposure.ltb_quantity:,} units by {window.last_time_buy} "
-                f"({money(exposure.ltb_cost)}), enough to the end of support with a "
-                f"{settings.ltb_safety:.0%} margin.",
+                f"Order {exposure.ltb_quantity:,} units by {window.last_time_buy}{terms_note} "
+                f"({money(exposure.ltb_cost)}): demand from the LTB date to the end of "
+                f"support with a {settings.ltb_safety:.0%} margin, less the "
+                f"{whole(exposure.stock_at_ltb):,} left in stock then." + regular,
                 exposure.ltb_quantity,
+            )
+        )
+    if window.ltb_passed and exposure.ltb_need > 0 and stock.unit_price > 0:
+        # Without a known unit price a broker buy cannot be costed: not offered.
+        cost = broker_cost(exposure.ltb_need, stock, settings)
+        found.append(
+            Option(
+                "broker_buy",
+                cost,
+                f"The last-time-buy date {window.last_time_buy} has passed: buy "
+                f"{exposure.ltb_need:,} units from brokers or the aftermarket ({money(cost)} at "
+                f"{settings.broker_premium:.0%} over the unit price; check authenticity).",
+                exposure.ltb_need,
             )
         )
     if alternates:
@@ -83,14 +133,14 @@ def options_for(
                 f"{money(cost)} non-recurring.",
             )
         )
-        if not best.qualified and window.ltb_open:
-            # Cover demand from the last ship date until the alternate is qualified.
-            start = exposure.lsd_used
+        if not best.qualified and not window.ltb_passed:
+            # Cover demand from the LTB date until the alternate is qualified.
+            start = exposure.pivot
             bridge = need_between(
                 exposure.products, start, add_months(start, settings.bridge_months)
             )
-            units = max(
-                0, math.ceil(bridge * (1 + settings.ltb_safety) - exposure.stock_left_at_lsd)
+            units = terms.round_up(
+                max(0, math.ceil(bridge * (1 + settings.ltb_safety) - exposure.stock_at_ltb))
             )
             cost = cents(units * stock.unit_price) + settings.cost_qualify_alternate
             found.append(
@@ -113,17 +163,24 @@ def options_for(
     return found
 
 
-def recommend(exposure: Exposure, window: Window, alternates: Sequence[AlternatePart]) -> str:
-    """none / accept / switch_to_alternate / last_time_buy / redesign, first rule that holds."""
+def recommend(
+    exposure: Exposure,
+    window: Window,
+    alternates: Sequence[AlternatePart],
+    options: Sequence[Option] = (),
+) -> str:
+    """The first rule that holds (docs/impact.md, "What to do")."""
     if not exposure.products:
         return "none"
-    if exposure.ltb_quantity == 0:
-        return "accept"  # stock and open orders cover demand to the end of support
+    if exposure.ltb_need == 0:
+        return "accept"  # stock and open orders cover demand after the LTB date
     if any(a.qualified for a in alternates):
         return "switch_to_alternate"
-    if window.ltb_open:
+    if not window.ltb_passed:
         return "last_time_buy"
-    return "redesign"
+    # Too late to buy from the maker: the cheapest of brokers, an alternate, a redesign.
+    late = [o for o in options if o.action in ("broker_buy", "switch_to_alternate", "redesign")]
+    return min(late, key=lambda o: o.cost).action if late else "redesign"
 
 
 def risk_score(
@@ -135,12 +192,13 @@ def risk_score(
     """0..1: how much is exposed (uncovered share or revenue), scaled up as the LTB nears."""
     if not exposure.products:
         return 0.0
-    if window.ltb_open:
-        ahead = float(months(window.received, window.last_time_buy))
-        urgency = max(0.0, 1.0 - ahead / settings.risk_urgency_months)
-    else:
+    if window.ltb_passed:
         urgency = 1.0
-    gap = float(exposure.uncovered / exposure.need_after_lsd) if exposure.need_after_lsd else 0.0
+    else:
+        ahead = float(months(window.as_of, window.last_time_buy))
+        urgency = max(0.0, 1.0 - ahead / settings.risk_urgency_months)
+    need = exposure.need_after_ltb
+    gap = float(exposure.uncovered / need) if need else 0.0
     money = min(1.0, float(exposure.revenue_at_risk / settings.risk_revenue_scale))
     floor = settings.risk_urgency_floor
     score = max(gap, money) * (floor + (1.0 - floor) * urgency)
@@ -170,7 +228,7 @@ def severity_of(
     else:
         grade = "low"
     cap = "critical"
-    if notice_kind == "change" or exposure.ltb_quantity == 0:
+    if notice_kind == "change" or exposure.ltb_need == 0:
         cap = "low"  # a PCN is not a discontinuance; covered demand is not a shortage
     elif lifecycle_status == "nrnd":
         cap = "medium"  # still made: time to act, not an emergency
@@ -185,20 +243,21 @@ def decide(
     notice_kind: str,
     lifecycle_status: str,
     settings: InferenceSettings,
+    terms: OrderingTerms = OrderingTerms(),  # noqa: B008 - frozen, shared safely
 ) -> Decision:
     """The recommendation, every option with its cost, the risk score and the severity."""
-    action = recommend(exposure, window, alternates)
     score = (
         0.0
         if notice_kind in INFORMATIONAL_KINDS
         else risk_score(exposure, window, alternates, settings)
     )
     severity = severity_of(score, exposure, notice_kind, lifecycle_status, settings)
-    if action == "none":
-        return Decision(action, (), severity, score)
+    if not exposure.products:
+        return Decision("none", (), severity, score)
     options = sorted(
-        options_for(exposure, window, stock, alternates, settings), key=lambda o: o.cost
+        options_for(exposure, window, stock, alternates, settings, terms), key=lambda o: o.cost
     )
+    action = recommend(exposure, window, alternates, options)
     first = [o for o in options if o.action == action]
     return Decision(
         action, tuple(first + [o for o in options if o.action != action]), severity, score

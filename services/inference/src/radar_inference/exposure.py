@@ -1,37 +1,30 @@
-"""The exposure math: how many parts we still need, before and after the last ship date.
+"""The exposure math: how many parts we still need, before and after the last-time-buy date.
 
-Pure and exact (``Decimal``): the same catalog and notice always give the same numbers, and the
-formulas read as in docs/impact.md. Quantities are rounded only when shown; money to cents.
+Pure and exact (``Decimal``): the same catalog, notice and day always give the same numbers, and
+the formulas read as in docs/impact.md. No order can be placed after the LTB date, so the LTB
+date is the pivot: demand before it can still be met by regular orders, demand after it only by
+what is in stock then plus the last-time buy. Quantities are rounded only when shown; money to
+cents.
 """
 
 from __future__ import annotations
 
-import calendar
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
+from radar_common.notices.dates import NoticeDates, add_months
 from radar_inference.where_used import ProductUse, Stock
 
 DAYS_PER_MONTH = Decimal("30.4375")  # 365.25 / 12
 CENT = Decimal("0.01")
-# J-STD-048 minimums from the announcement: 6 months to the last order, 12 to the last shipment.
-JSTD048_LTB_MONTHS = 6
-JSTD048_LSD_MONTHS = 12
 
 
 def months(a: date, b: date) -> Decimal:
     """``max(0, days(b - a) / 30.4375)``."""
     return max(Decimal(0), Decimal((b - a).days) / DAYS_PER_MONTH)
-
-
-def add_months(day: date, count: int) -> date:
-    """The same day ``count`` calendar months later (clamped to the month's last day)."""
-    index = day.month - 1 + count
-    year, month = day.year + index // 12, index % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def cents(value: Decimal) -> Decimal:
@@ -45,51 +38,51 @@ def whole(value: Decimal) -> int:
 
 @dataclass(frozen=True)
 class Window:
-    """The dates of a notice, as used by the math."""
+    """The dates of a notice as the math uses them, on the day of the assessment."""
 
-    as_of: date  # the notice's issue date, else its receipt date
-    received: date
+    as_of: date  # the day of the assessment: receipt day first, today on re-assessment
     last_time_buy: date
     last_ship: date
     inferred: tuple[str, ...] = ()
 
     @property
-    def ltb_open(self) -> bool:
-        """An order can still be placed: the LTB date is not before the receipt date."""
-        return self.last_time_buy >= self.received
+    def ltb_passed(self) -> bool:
+        """No order can be placed any more: the LTB date is before as_of."""
+        return self.last_time_buy < self.as_of
+
+    @property
+    def pivot(self) -> date:
+        """Where "after the LTB" starts: the LTB date, or as_of once it has passed."""
+        return max(self.as_of, self.last_time_buy)
 
 
-def window_of(
-    issue_date: date | None,
-    received: date,
-    last_time_buy: date | None,
-    last_ship: date | None,
-) -> Window:
-    """Fill the dates a notice does not give.
+def window_of(dates: NoticeDates, as_of: date) -> Window:
+    return Window(as_of, dates.last_time_buy, dates.last_ship, dates.inferred)
 
-    LSD: the notice's, else its LTB, else as_of + 12 months. LTB: the notice's, else
-    as_of + 6 months (J-STD-048 minimums), capped at the LSD.
-    """
-    as_of = issue_date or received
-    inferred: list[str] = []
-    if last_ship is None:
-        if last_time_buy is not None:
-            last_ship = last_time_buy
-        else:
-            last_ship = add_months(as_of, JSTD048_LSD_MONTHS)
-        inferred.append("last_ship")
-    if last_time_buy is None:
-        last_time_buy = min(add_months(as_of, JSTD048_LTB_MONTHS), last_ship)
-        inferred.append("last_time_buy")
-    return Window(as_of, received, last_time_buy, last_ship, tuple(inferred))
+
+@dataclass(frozen=True)
+class OrderingTerms:
+    """A part's minimum order quantity and order multiple (0: none given)."""
+
+    moq: int = 0
+    multiple: int = 0
+
+    def round_up(self, units: int) -> int:
+        """``units`` raised to the MOQ, then rounded up to the order multiple (0 stays 0)."""
+        if units <= 0:
+            return 0
+        units = max(units, self.moq)
+        if self.multiple > 1:
+            units = math.ceil(units / self.multiple) * self.multiple
+        return units
 
 
 @dataclass(frozen=True)
 class ProductExposure:
     use: ProductUse
     support_end: date
-    need_until_lsd: Decimal
-    need_after_lsd: Decimal
+    need_before_ltb: Decimal
+    need_after_ltb: Decimal
     revenue_at_risk: Decimal = Decimal(0)
 
 
@@ -98,14 +91,18 @@ class Exposure:
     """The numbers of one assessment (exact; round with :func:`whole` / :func:`cents`)."""
 
     products: tuple[ProductExposure, ...]
-    need_until_lsd: Decimal
-    need_after_lsd: Decimal
-    stock_left_at_lsd: Decimal
+    need_before_ltb: Decimal
+    need_after_ltb: Decimal
+    available: int
+    shortfall_before_ltb: Decimal
+    shortfall_cost: Decimal
+    stock_at_ltb: Decimal
     uncovered: Decimal
-    ltb_quantity: int
+    ltb_need: int  # before the ordering terms
+    ltb_quantity: int  # raised to the MOQ and rounded to the order multiple
     ltb_cost: Decimal
     revenue_at_risk: Decimal
-    lsd_used: date
+    pivot: date
 
 
 def support_end(use: ProductUse, as_of: date, horizon_months: int) -> date:
@@ -120,14 +117,10 @@ def compute_exposure(
     *,
     horizon_months: int,
     safety: Decimal,
+    terms: OrderingTerms = OrderingTerms(),
 ) -> Exposure:
-    """Apply the formulas of docs/impact.md to the products that use the part.
-
-    A last ship date already past is taken as as_of: demand before as_of has been served from
-    stock that is no longer counted in on_hand, so it must not be bought again.
-    """
-    as_of = window.as_of
-    lsd = max(window.last_ship, as_of)
+    """Apply the formulas of docs/impact.md to the products that use the part."""
+    as_of, ltb, pivot = window.as_of, window.last_time_buy, window.pivot
     rows = []
     for use in uses:
         end = support_end(use, as_of, horizon_months)
@@ -136,34 +129,41 @@ def compute_exposure(
             ProductExposure(
                 use=use,
                 support_end=end,
-                need_until_lsd=rate * months(as_of, min(lsd, end)),
-                need_after_lsd=rate * months(lsd, end),
+                need_before_ltb=rate * months(as_of, min(ltb, end)),
+                need_after_ltb=rate * months(pivot, end),
             )
         )
-    need_until = sum((r.need_until_lsd for r in rows), Decimal(0))
-    need_after = sum((r.need_after_lsd for r in rows), Decimal(0))
-    stock_left = max(Decimal(0), Decimal(stock.available) - need_until)
-    ltb_quantity = max(0, math.ceil(need_after * (1 + safety) - stock_left))
-    uncovered = max(Decimal(0), need_after - stock_left)
+    need_before = sum((r.need_before_ltb for r in rows), Decimal(0))
+    need_after = sum((r.need_after_ltb for r in rows), Decimal(0))
+    available = Decimal(stock.available)
+    shortfall = max(Decimal(0), need_before - available)
+    stock_at_ltb = max(Decimal(0), available - need_before)
+    ltb_need = max(0, math.ceil(need_after * (1 + safety) - stock_at_ltb))
+    ltb_quantity = terms.round_up(ltb_need)
+    uncovered = max(Decimal(0), need_after - stock_at_ltb)
     products = []
     for r in rows:
         risk = Decimal(0)
         if need_after > 0:
-            share = r.need_after_lsd / need_after
+            share = r.need_after_ltb / need_after
             risk = share * uncovered / r.use.eff_qty * r.use.unit_price
         products.append(
-            ProductExposure(r.use, r.support_end, r.need_until_lsd, r.need_after_lsd, risk)
+            ProductExposure(r.use, r.support_end, r.need_before_ltb, r.need_after_ltb, risk)
         )
     return Exposure(
         products=tuple(products),
-        need_until_lsd=need_until,
-        need_after_lsd=need_after,
-        stock_left_at_lsd=stock_left,
+        need_before_ltb=need_before,
+        need_after_ltb=need_after,
+        available=stock.available,
+        shortfall_before_ltb=shortfall,
+        shortfall_cost=cents(shortfall * stock.unit_price),
+        stock_at_ltb=stock_at_ltb,
         uncovered=uncovered,
+        ltb_need=ltb_need,
         ltb_quantity=ltb_quantity,
         ltb_cost=cents(ltb_quantity * stock.unit_price),
         revenue_at_risk=cents(sum((p.revenue_at_risk for p in products), Decimal(0))),
-        lsd_used=lsd,
+        pivot=pivot,
     )
 
 

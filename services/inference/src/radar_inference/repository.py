@@ -1,4 +1,10 @@
-"""Persisting assessments, idempotent on ``notice_id``."""
+"""Persisting assessments, idempotent on ``assessment_id``.
+
+An assessment's id is made of what makes it itself (its notice record and facts version, or
+its inputs and day, or its reminder: :mod:`radar_inference.assessor`), so a redelivered message
+or a second replica doing the same work gets the stored assessment back, alert decision
+included, and the notifier sees the same id again.
+"""
 
 from __future__ import annotations
 
@@ -15,22 +21,23 @@ def assessment_body(a: Assessment) -> dict[str, object]:
     return MessageToDict(a, preserving_proto_field_name=True)
 
 
-async def save_assessment(pool: asyncpg.Pool, a: Assessment) -> Assessment:
-    """Insert the assessment once; a redelivered notice gets the stored one back unchanged."""
-    row = await pool.fetchrow(
+async def save_assessment(db: asyncpg.Pool | asyncpg.Connection, a: Assessment) -> Assessment:
+    """Insert the assessment once; a second save of the same id gets the stored one back."""
+    row = await db.fetchrow(
         """
         WITH inserted AS (
             INSERT INTO assessments
                 (assessment_id, notice_id, task_id, trace_id, mpn, severity, engine, body,
-                 computed_at, matched_mpn, match_kind, recommended_action, risk_score)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
-            ON CONFLICT (notice_id) DO NOTHING
+                 computed_at, matched_mpn, match_kind, recommended_action, risk_score,
+                 record_id, trigger, alert_kind)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+            ON CONFLICT (assessment_id) DO NOTHING
             RETURNING assessment_id
         )
         SELECT true AS fresh, NULL::jsonb AS body FROM inserted
         UNION ALL
         SELECT false, body FROM assessments
-        WHERE notice_id = $2 AND NOT EXISTS (SELECT 1 FROM inserted)
+        WHERE assessment_id = $1 AND NOT EXISTS (SELECT 1 FROM inserted)
         """,
         a.assessment_id,
         a.notice_id,
@@ -45,6 +52,9 @@ async def save_assessment(pool: asyncpg.Pool, a: Assessment) -> Assessment:
         a.match_kind,
         a.recommended_action,
         a.risk_score,
+        a.record_id or None,
+        a.trigger or "arrival",
+        a.alert_kind or "new",
     )
     assert row is not None
     if row["fresh"]:

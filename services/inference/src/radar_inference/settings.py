@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import importlib.util
 from decimal import Decimal
+from pathlib import Path
 from typing import Self
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 
+from radar_common.notices.reminders import parse_offsets
 from radar_common.settings import WorkerSettings
 
 CREW_MISSING = (
@@ -33,6 +35,9 @@ class InferenceSettings(WorkerSettings):
     cost_redesign: Decimal = Decimal(1000000)
     # How long qualifying an alternate takes: what a bridge buy must cover.
     bridge_months: int = Field(default=6, ge=1)
+    # Once the LTB date has passed, parts come from brokers/aftermarket at the unit price plus
+    # this premium (1.5 = 150% over the unit price).
+    broker_premium: Decimal = Field(default=Decimal("1.5"), ge=0)
 
     # Risk score = exposure x (floor + (1 - floor) x urgency); exposure is the larger of the
     # share of demand uncovered and revenue at risk / scale; urgency grows as the LTB nears.
@@ -45,6 +50,25 @@ class InferenceSettings(WorkerSettings):
     severity_high: float = 0.55
     severity_medium: float = 0.2
 
+    # Notices stay current (docs/impact.md, "Assessments that stay current").
+    # A re-assessment alerts when severity or the action changes, or when LTB cost or revenue
+    # at risk moves by more than both of these.
+    realert_money_delta: Decimal = Field(default=Decimal(1000), ge=0)
+    realert_money_ratio: Decimal = Field(default=Decimal("0.10"), ge=0)
+    # Days before each open LTB date at which a reminder goes out, until the notice is decided.
+    reminder_offsets_days: str = "90,30,7"
+    # The scheduler (one leader among the replicas) looks for stale notices and due reminders
+    # this often, and re-checks every open notice's catalog inputs at least this often.
+    scheduler_enabled: bool = True
+    scheduler_poll_seconds: float = Field(default=30.0, gt=0)
+    catalog_sweep_seconds: float = Field(default=3600.0, gt=0)
+    # A facts change younger than this is left to the message that made it; work asked for is
+    # not asked for again before this.
+    reassess_grace_seconds: float = Field(default=60.0, ge=0)
+    reassess_retry_seconds: float = Field(default=600.0, gt=0)
+    # Tests only: a file holding today's date (YYYY-MM-DD), read at every use.
+    clock_file: Path | None = None
+
     # The crew: only when a model is configured (any OpenAI-compatible endpoint).
     llm_model: str = ""
     llm_base_url: str = ""
@@ -53,6 +77,17 @@ class InferenceSettings(WorkerSettings):
     llm_call_timeout_seconds: float = Field(default=8.0, gt=0)  # one completion
     llm_retries: int = Field(default=2, ge=0)
     llm_retry_base_seconds: float = Field(default=0.5, ge=0)
+
+    @field_validator("clock_file", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("reminder_offsets_days")
+    @classmethod
+    def _offsets(cls, value: str) -> str:
+        parse_offsets(value)
+        return value
 
     @model_validator(mode="after")
     def _crew_installed(self) -> Self:

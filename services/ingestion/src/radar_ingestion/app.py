@@ -23,6 +23,7 @@ from radar_ingestion.api.routes import (
     assessments,
     catalog,
     events,
+    ingest,
     mailgun,
     notices,
     ops,
@@ -135,12 +136,13 @@ def create_app(settings: IngestionSettings) -> FastAPI:
     app.add_exception_handler(RequestValidationError, validation_handler)
     app.add_exception_handler(StarletteHTTPException, http_handler)
     app.include_router(events.router)
-    app.include_router(notices.router)
+    app.include_router(ingest.router)
     app.include_router(sendgrid.router)
     app.include_router(mailgun.router)
     app.include_router(postmark.router)
     app.include_router(ses.router)
     app.include_router(tasks.router)
+    app.include_router(notices.router)
     app.include_router(assessments.router)
     app.include_router(catalog.router)
     app.include_router(ops.router)

@@ -15,22 +15,25 @@ from __future__ import annotations
 
 import hashlib
 import re
+from datetime import date
 
 from radar_common.contracts import Evidence, NormalizedNotice, PartMention, RawEvent
 from radar_common.manufacturers import canonical_manufacturer
+from radar_common.notices.dates import (
+    JSTD048_LAST_SHIP_MONTHS,
+    JSTD048_LTB_MONTHS,
+    effective_dates,
+)
 from radar_common.partnumbers import base_mpn
 from radar_normalizer.catalog import KnownParts, catalog_match
 from radar_normalizer.cues import AFFECTED, EXCLUDED, REFERENCED, REPLACEMENT
-from radar_normalizer.dates import add_months, parse_date
+from radar_normalizer.dates import parse_date
 from radar_normalizer.facts import Fact, Facts
 from radar_normalizer.review import Review
 from radar_normalizer.roles import Mention, Roles
 from radar_normalizer.segment import Line
 from radar_normalizer.vocab import KIND_STATUS, lifecycle_status
 
-# J-STD-048 minimums from the announcement: last order at 6 months, last shipment at 12.
-JSTD_LTB_MONTHS = 6
-JSTD_LAST_SHIP_MONTHS = 12
 MAX_MENTIONS_PER_NOTICE = 200
 # A notice naming more parts is a catalogue, not a notice, and would flood the pipeline.
 MAX_PARTS = 1000
@@ -111,7 +114,11 @@ def complete_kind(facts: Facts, roles: Roles) -> None:
 
 
 def _jstd(fields: dict[str, Fact], kind: str) -> list[str]:
-    """J-STD-048 minimum dates of a discontinuance that omits them; returns the names filled."""
+    """J-STD-048 minimum dates of a discontinuance that omits them; returns the names filled.
+
+    The dates come from the one definition of the rule (``radar_common.notices.dates``); the
+    normalizer applies it only when the notice states no deadline at all.
+    """
     issue = fields.get("issue_date")
     if kind != "discontinuance" or issue is None:
         return []
@@ -119,21 +126,20 @@ def _jstd(fields: dict[str, Fact], kind: str) -> list[str]:
         return []  # a notice that states one deadline chose not to state the other
     if _NO_LTB.search(" ".join(f.snippet for f in fields.values())):
         return []  # nothing can be ordered: no last-time-buy to infer
-    filled = []
-    for name, months in (
-        ("last_time_buy_date", JSTD_LTB_MONTHS),
-        ("last_ship_date", JSTD_LAST_SHIP_MONTHS),
+    issued = date.fromisoformat(issue.value)
+    inferred = effective_dates(issued, None, None, announced=issued)
+    for name, value, months in (
+        ("last_time_buy_date", inferred.last_time_buy, JSTD048_LTB_MONTHS),
+        ("last_ship_date", inferred.last_ship, JSTD048_LAST_SHIP_MONTHS),
     ):
-        if name not in fields:
-            fields[name] = Fact(
-                add_months(issue.value, months),
-                f"issue date {issue.value} + {months} months",
-                f"inferred:J-STD-048 minimum ({months} months after the notice)",
-                0.5,
-                "J-STD-048",
-            )
-            filled.append(name)
-    return filled
+        fields[name] = Fact(
+            value.isoformat(),
+            f"issue date {issue.value} + {months} months",
+            f"inferred:J-STD-048 minimum ({months} months after the notice)",
+            0.5,
+            "J-STD-048",
+        )
+    return ["last_time_buy_date", "last_ship_date"]
 
 
 def _part_fields(mention: Mention, facts: Facts) -> dict[str, Fact]:

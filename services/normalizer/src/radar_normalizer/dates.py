@@ -22,6 +22,8 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from radar_common.notices.dates import add_months as calendar_months
+
 _MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
 _MONTHS.update({name.lower(): i for i, name in enumerate(calendar.month_abbr) if name})
 _MONTHS["sept"] = 9
@@ -182,8 +184,6 @@ def parse_date(text: str, order: DayOrder = DayOrder()) -> DateMatch | None:
 
 
 def add_months(iso: str, months: int) -> str:
-    """``iso`` plus whole months, clamped to the month's last day."""
-    day = dt.date.fromisoformat(iso)
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1])).isoformat()
+    """``iso`` plus whole months, clamped to the month's last day (the shared calendar rule,
+    ``radar_common.notices.dates.add_months``, on ISO text)."""
+    return calendar_months(dt.date.fromisoformat(iso), months).isoformat()

@@ -46,7 +46,7 @@ async def enqueue(
         a.trace_id,
         alert.severity,
         f"{alert.headline}" + (f" · {dates}" if dates else ""),
-        alert.status_url,
+        alert.link,  # the notice, else the task (scheduled work has no task)
     )
 
 

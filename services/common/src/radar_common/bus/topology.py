@@ -76,6 +76,11 @@ class Topology:
         """The outcome of every notification (``NotificationResult``)."""
         return f"{self.subject_prefix}.notifications.result"
 
+    @property
+    def notice_work(self) -> str:
+        """Re-assessments, reminders and closures of notice records (``NoticeWork``)."""
+        return f"{self.subject_prefix}.work.notices"
+
     def dead_letter(self, stage: str) -> str:
         """Where ``stage`` puts what it gives up on (``DeadLetter``)."""
         return f"{self.subject_prefix}.dlq.{stage}"
@@ -112,6 +117,15 @@ class Topology:
         )
 
     @property
+    def work_stream(self) -> StreamSpec:
+        """The stream of work on notice records (inference's second input)."""
+        return StreamSpec(
+            f"{self.stream_prefix}_WORK",
+            (self.notice_work,),
+            "Work on notice records: re-assessments, reminders, closures",
+        )
+
+    @property
     def dlq_stream(self) -> StreamSpec:
         """The dead-letter stream: every stage's letters, kept 30 days."""
         return StreamSpec(
@@ -129,6 +143,7 @@ class Topology:
             self.notices_stream,
             self.assessments_stream,
             self.notifications_stream,
+            self.work_stream,
             self.dlq_stream,
         )
 
@@ -149,9 +164,31 @@ class Topology:
         return ConsumerSpec(self.assessments_stream.name, "notifier", self.assessments)
 
     @property
+    def notice_work_consumer(self) -> ConsumerSpec:
+        """Inference's second durable consumer, on the work stream (re-assessments, reminders,
+        closures). It runs in the inference deployment, whose ScaledObject has a trigger on its
+        lag beside the notices' one."""
+        return ConsumerSpec(self.work_stream.name, "inference-work", self.notice_work)
+
+    @property
     def consumers(self) -> tuple[ConsumerSpec, ...]:
-        """Every worker's durable consumer."""
-        return (self.normalizer_consumer, self.inference_consumer, self.notifier_consumer)
+        """Every durable consumer: what bootstrap declares, lag gauges and ``radar status``
+        show, and KEDA scales on (:meth:`consumers_of` says which worker runs each)."""
+        return (
+            self.normalizer_consumer,
+            self.inference_consumer,
+            self.notice_work_consumer,
+            self.notifier_consumer,
+        )
+
+    def consumers_of(self, worker: str) -> tuple[ConsumerSpec, ...]:
+        """The durable consumers the ``worker`` deployment pulls from, its own stage's first."""
+        own = {
+            "normalizer": (self.normalizer_consumer,),
+            "inference": (self.inference_consumer, self.notice_work_consumer),
+            "notifier": (self.notifier_consumer,),
+        }
+        return own.get(worker, ())
 
     # Key-value buckets and object store ------------------------------------------------------
     @property

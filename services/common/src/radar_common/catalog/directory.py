@@ -11,10 +11,13 @@ from pathlib import Path
 
 from radar_common.catalog.load import ImportReport, import_catalog
 from radar_common.db import connect_pool
+from radar_common.notices.reassessment import catalog_changed
 
 
 async def import_directory(database_url: str, directory: Path) -> ImportReport:
     """Connect, run the migrations, import the catalog files of ``directory``, disconnect.
+
+    The import is noted, so the scheduler re-assesses the open notices whose inputs changed.
 
     Args:
         database_url: PostgreSQL URL (``postgresql://user@host:port/db``).
@@ -30,7 +33,9 @@ async def import_directory(database_url: str, directory: Path) -> ImportReport:
     """
     pool = await connect_pool(database_url, attempts=3)
     try:
-        return await import_catalog(pool, directory)
+        report = await import_catalog(pool, directory)
+        await catalog_changed(pool, "cli")
+        return report
     finally:
         await pool.close()
 

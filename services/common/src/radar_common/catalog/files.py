@@ -105,6 +105,10 @@ class Part:
     on_hand: int
     on_order: int
     lifecycle_status: str
+    # Ordering terms (optional columns): a buy is raised to the minimum order quantity and
+    # rounded up to the order multiple (docs/impact.md).
+    moq: int | None = None
+    order_multiple: int | None = None
 
 
 @dataclass(frozen=True)
@@ -186,6 +190,15 @@ class _Row:
         if value != value.to_integral_value():
             raise self.error(column, f"{value} is not a whole number")
         return int(value)
+
+    def optional_count(self, column: str, *, minimum: int) -> int | None:
+        """A whole number of units in an optional column (None when empty)."""
+        if not self.text(column, required=False):
+            return None
+        value = self.integer(column)
+        if value < minimum:
+            raise self.error(column, f"{value} must be at least {minimum}")
+        return value
 
     def day(self, column: str) -> date | None:
         raw = self.text(column, required=False)
@@ -345,6 +358,8 @@ def parse_parts(text: str, file: str = "parts.csv") -> list[Part]:
             on_hand=row.integer("on_hand"),
             on_order=row.integer("on_order"),
             lifecycle_status=row.text("lifecycle_status", required=False).lower(),
+            moq=row.optional_count("moq", minimum=0),
+            order_multiple=row.optional_count("order_multiple", minimum=1),
         )
         items.append((row, "mpn", mpn, part))
     return _unique(file, items)

@@ -117,6 +117,8 @@ async def _load(conn: asyncpg.Connection, files: CatalogFiles) -> ImportReport:
                     p.on_hand,
                     p.on_order,
                     p.lifecycle_status,
+                    p.moq,
+                    p.order_multiple,
                 )
                 for p in files.parts
             ],
@@ -128,6 +130,8 @@ async def _load(conn: asyncpg.Connection, files: CatalogFiles) -> ImportReport:
                 "on_hand",
                 "on_order",
                 "lifecycle_status",
+                "moq",
+                "order_multiple",
             ],
         )
         report.parts = len(files.parts)

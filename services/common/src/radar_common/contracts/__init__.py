@@ -4,7 +4,9 @@ from radar_common.contracts.radar.v1.assessments_pb2 import (
     Alternate,
     Assessment,
     BomPath,
+    FieldChange,
     MitigationOption,
+    NoticeWork,
     WhereUsed,
 )
 from radar_common.contracts.radar.v1.events_pb2 import Attachment, RawEvent
@@ -19,8 +21,10 @@ __all__ = [
     "BomPath",
     "DeadLetter",
     "Evidence",
+    "FieldChange",
     "MitigationOption",
     "NormalizedNotice",
+    "NoticeWork",
     "NotificationResult",
     "PartMention",
     "RawEvent",

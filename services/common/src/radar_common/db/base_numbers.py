@@ -1,7 +1,8 @@
 """Stored base numbers kept in step with the part-number rules.
 
-The catalog stores each part's ``base_mpn`` as computed at import. When the rules in
-:mod:`radar_common.partnumbers` change, the stored values of an existing catalog are stale.
+The catalog stores each part's ``base_mpn`` as computed at import, and each notice record the
+catalog keys its part can match (``match_keys``). When the rules in
+:mod:`radar_common.partnumbers` change, the stored values of an existing database are stale.
 SQL cannot recompute them without a second copy of the rules, so :func:`refresh_base_numbers`
 recomputes them in Python, once per rules version (``RULES_VERSION``, a digest of the rules),
 recorded in ``schema_migrations`` as ``base_mpn rules <version>``. :func:`radar_common.db.migrate`
@@ -15,6 +16,7 @@ import logging
 
 import asyncpg
 
+from radar_common.notices.records import part_match_keys
 from radar_common.partnumbers import RULES_VERSION, base_mpn
 
 log = logging.getLogger(__name__)
@@ -60,5 +62,27 @@ async def refresh_base_numbers(conn: asyncpg.Connection) -> int:
                 )
                 log.info("recomputed %d stale base numbers in %s", len(stale), table)
             changed += len(stale)
+        changed += await _refresh_notice_keys(conn)
         await conn.execute("INSERT INTO schema_migrations (version) VALUES ($1)", marker)
     return changed
+
+
+async def _refresh_notice_keys(conn: asyncpg.Connection) -> int:
+    """Notice records keep the catalog keys their part can match (``notices.match_keys``, what
+    re-assessment fingerprints join on): recompute the stale ones."""
+    if not await conn.fetchval("SELECT to_regclass('notices') IS NOT NULL"):
+        return 0
+    rows = await conn.fetch(
+        "SELECT record_id, facts->>'mpn' AS mpn, facts->>'manufacturer' AS manufacturer,"
+        " facts->>'base_mpn' AS base, match_keys FROM notices"
+    )
+    stale = [
+        (r["record_id"], fresh)
+        for r in rows
+        if (fresh := part_match_keys(r["mpn"] or "", r["manufacturer"] or "", r["base"] or ""))
+        != list(r["match_keys"])
+    ]
+    if stale:
+        await conn.executemany("UPDATE notices SET match_keys = $2 WHERE record_id = $1", stale)
+        log.info("recomputed the match keys of %d notice records", len(stale))
+    return len(stale)

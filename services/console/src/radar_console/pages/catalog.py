@@ -37,6 +37,7 @@ from radar_common.catalog.sources import (
     propose_mapping,
     read_table,
 )
+from radar_common.notices.reassessment import catalog_changed
 from radar_console import drafts
 from radar_console.auth.session import Admin, Viewer
 from radar_console.state import StateDep
@@ -235,6 +236,7 @@ async def commit(request: Request, state: StateDep, user: Admin, draft_id: uuid.
         # The same parsers accepted these texts a moment ago; say so plainly if they do not.
         context["import_error"] = str(exc)
         return render(request, "catalog_import.html", context, status=422, active="catalog")
+    await catalog_changed(state.pool, "console")  # the scheduler re-assesses what it touches
     await drafts.delete(state.pool, draft_id)
     return render(
         request,

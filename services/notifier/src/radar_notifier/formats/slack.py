@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from radar_notifier.alert import SEVERITY_EMOJI, Alert
-from radar_notifier.formats.text import bullet_list, clip, render_text
+from radar_notifier.formats.text import banner, bullet_list, clip, render_text
 
 MAX_BLOCKS = 50
 HEADER_CHARS = 150
@@ -51,6 +51,9 @@ def render_slack(alert: Alert) -> dict[str, Any]:
             },
         }
     ]
+    extra = banner(alert)
+    if extra:
+        blocks.append(_section("\n".join(escape(line) for line in extra)))
     summary = [f"*{escape(alert.notice or alert.lifecycle_status or 'Lifecycle change')}*"]
     if alert.narrative:
         summary.append(escape(alert.narrative))
@@ -70,19 +73,21 @@ def render_slack(alert: Alert) -> dict[str, Any]:
         )
     if alert.alternates:
         blocks.append(_titled_list("Alternatives", alert.alternates))
-    blocks.append(
+    buttons = [
         {
-            "type": "actions",
-            "elements": [
-                {
-                    "type": "button",
-                    "text": {"type": "plain_text", "text": "Task status"},
-                    "url": alert.status_url,
-                    "action_id": "radar_task_status",
-                }
-            ],
+            "type": "button",
+            "text": {"type": "plain_text", "text": label},
+            "url": url,
+            "action_id": action,
         }
-    )
+        for label, url, action in (
+            ("Notice", alert.notice_url, "radar_notice"),
+            ("Task status", alert.status_url, "radar_task_status"),
+        )
+        if url
+    ]
+    if buttons:
+        blocks.append({"type": "actions", "elements": buttons})
     blocks.append(
         {
             "type": "context",
@@ -90,8 +95,8 @@ def render_slack(alert: Alert) -> dict[str, Any]:
                 {
                     "type": "mrkdwn",
                     "text": clip(
-                        f"trace_id `{alert.trace_id}` · task `{alert.task_id}` · "
-                        f"assessment `{alert.assessment_id}`",
+                        f"{escape(alert.engine_line)} · trace_id `{alert.trace_id}` · "
+                        f"task `{alert.task_id}` · assessment `{alert.assessment_id}`",
                         SECTION_CHARS,
                     ),
                 }

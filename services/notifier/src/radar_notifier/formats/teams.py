@@ -10,6 +10,7 @@ import json
 from typing import Any
 
 from radar_notifier.alert import Alert, more
+from radar_notifier.formats.text import banner
 
 MAX_BYTES = 27 * 1024
 COLORS = {"critical": "Attention", "high": "Warning", "medium": "Accent"}
@@ -34,6 +35,9 @@ def _card(alert: Alert, limit: int) -> dict[str, Any]:
         ),
         _text(alert.notice or alert.lifecycle_status or "Lifecycle change", weight="Bolder"),
     ]
+    extra = banner(alert)
+    if extra:
+        body.append(_text("\n\n".join(extra), weight="Bolder", color="Warning"))
     if alert.narrative:
         body.append(_text(alert.narrative, isSubtle=True))
     body.append({"type": "FactSet", "facts": [{"title": k, "value": v} for k, v in alert.facts()]})
@@ -46,12 +50,17 @@ def _card(alert: Alert, limit: int) -> dict[str, Any]:
         body += _list("Alternatives", alert.alternates, limit)
     body.append(
         _text(
-            f"trace_id {alert.trace_id} · task {alert.task_id}",
+            f"{alert.engine_line} · trace_id {alert.trace_id} · task {alert.task_id}",
             isSubtle=True,
             size="Small",
             spacing="Medium",
         )
     )
+    actions = []
+    if alert.notice_url:
+        actions.append({"type": "Action.OpenUrl", "title": "Notice", "url": alert.notice_url})
+    if alert.status_url:
+        actions.append({"type": "Action.OpenUrl", "title": "Task status", "url": alert.status_url})
     return {
         "type": "message",
         "attachments": [
@@ -64,9 +73,7 @@ def _card(alert: Alert, limit: int) -> dict[str, Any]:
                     "version": "1.4",
                     "msteams": {"width": "Full"},
                     "body": body,
-                    "actions": [
-                        {"type": "Action.OpenUrl", "title": "Task status", "url": alert.status_url}
-                    ],
+                    "actions": actions,
                 },
             }
         ],

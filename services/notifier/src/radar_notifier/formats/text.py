@@ -25,9 +25,41 @@ def bullet_list(items: list[str], *, limit: int, max_chars: int, bullet: str = "
         shown -= 1
 
 
+def banner(alert: Alert) -> list[str]:
+    """What the kind of alert adds before the facts (empty for a new notice)."""
+    if alert.kind == "needs_review":
+        lines = [
+            "Not confirmed: what was read from this notice is uncertain. Check it before "
+            "anyone acts on it (confirm or correct it: POST /v1/notices/{id}/review)."
+        ]
+        return lines + [f"Why: {reason}" for reason in alert.review_reasons]
+    if alert.kind == "reminder":
+        return [
+            f"Reminder: the last-time-buy date is {alert.reminder_days} days away and no "
+            "decision is recorded for this notice."
+        ]
+    if alert.kind == "closed":
+        return ["This notice is closed: no action is needed for this part any more."]
+    if alert.kind == "changed":
+        return ["What changed:", *("  - " + c for c in alert.changes)]
+    return []
+
+
+def links(alert: Alert) -> list[str]:
+    out = []
+    if alert.notice_url:
+        out.append(f"Notice: {alert.notice_url}")
+    if alert.status_url:
+        out.append(f"Task status: {alert.status_url}")
+    return out
+
+
 def render_text(alert: Alert, *, limit: int = LIST_LIMIT) -> str:
     """The whole alert as readable plain text."""
     out = [alert.headline, ""]
+    extra = banner(alert)
+    if extra:
+        out += [*extra, ""]
     out += [f"{label}: {value}" for label, value in alert.facts()]
     if alert.where_used:
         out += ["", f"Where used ({len(alert.where_used)}):"]
@@ -40,5 +72,5 @@ def render_text(alert: Alert, *, limit: int = LIST_LIMIT) -> str:
         out += ["  - " + item for item in more(alert.alternates, limit)]
     if alert.narrative:
         out += ["", alert.narrative]
-    out += ["", f"Task status: {alert.status_url}", f"trace_id: {alert.trace_id}"]
+    out += ["", alert.engine_line, *links(alert), f"trace_id: {alert.trace_id}"]
     return "\n".join(out)

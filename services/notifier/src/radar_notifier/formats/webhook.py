@@ -12,14 +12,20 @@ from radar_notifier.formats.text import render_text
 
 
 def render_webhook(alert: Alert, assessment: Assessment) -> dict[str, Any]:
-    """``{"type": "radar.assessment", "data": {...assessment}, "alert": {...}}``."""
+    """``{"type": "radar.assessment", "data": {...assessment}, "alert": {...}}``; ``alert.kind``
+    is new, needs_review, changed, reminder or closed."""
     return {
         "type": "radar.assessment",
         "data": MessageToDict(assessment, preserving_proto_field_name=True),
         "alert": {
             "notification_id": alert.notification_key,
             "title": alert.headline,
+            "kind": alert.kind,
             "severity": alert.severity,
+            "engine": alert.engine,
+            "engine_text": alert.engine_line,
+            "changes": alert.changes,
+            "notice_url": alert.notice_url,
             "status_url": alert.status_url,
             "trace_id": alert.trace_id,
             "text": render_text(alert),

@@ -48,6 +48,9 @@ async def list_assessments(
     pool: PoolDep,
     mpn: Annotated[str | None, Query(max_length=100, description="notice or matched MPN")] = None,
     severity: Severity | None = None,
+    record_id: Annotated[
+        str | None, Query(pattern=r"^[0-9a-f]{32}$", description="the notice record's")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> dict[str, Any]:
     part = normalize_mpn(mpn) if mpn else None
@@ -56,12 +59,14 @@ async def list_assessments(
         SELECT body FROM assessments
         WHERE ($1::text IS NULL OR upper(mpn) = $1 OR matched_mpn = $1)
           AND ($2::text IS NULL OR severity = $2)
+          AND ($4::text IS NULL OR record_id = $4)
         ORDER BY computed_at DESC, assessment_id
         LIMIT $3
         """,
         part,
         severity,
         limit,
+        record_id,
     )
     items = [_document(r["body"]) for r in rows]
     return {"items": items, "count": len(items)}

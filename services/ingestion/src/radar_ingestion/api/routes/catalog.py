@@ -2,7 +2,8 @@
 
 Multipart form with any of the files ``products``, ``bom``, ``parts``, ``alternates`` (CSV, the
 same columns as the files of ``radar import``). One transaction: a bad file changes nothing and
-the 422 problem names the file, line and column.
+the 422 problem names the file, line and column. After an import the open notices whose catalog
+inputs changed are re-assessed (radar_common.notices.reassessment).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, UploadFile
 
 from radar_common.catalog import CatalogError, import_texts
+from radar_common.notices.reassessment import catalog_changed
 from radar_ingestion.api.deps import CredentialsFirst, PoolDep, require_scope
 from radar_ingestion.problems import Problem
 
@@ -65,4 +67,5 @@ async def import_catalog(
         report = await import_texts(pool, texts)
     except CatalogError as exc:
         raise _invalid(exc) from exc
+    await catalog_changed(pool, "api")
     return report.as_dict()

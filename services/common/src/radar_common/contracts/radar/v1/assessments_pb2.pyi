@@ -117,11 +117,11 @@ class MitigationOption(_message.Message):
     DESCRIPTION_FIELD_NUMBER: _builtins.int
     QUANTITY_FIELD_NUMBER: _builtins.int
     action: _builtins.str
-    """none | switch_to_alternate | last_time_buy | bridge_buy | redesign | accept"""
+    """none | switch_to_alternate | last_time_buy | bridge_buy | broker_buy | redesign | accept"""
     cost: _builtins.str
     description: _builtins.str
     quantity: _builtins.int
-    """Units to buy (last_time_buy, bridge_buy); 0 otherwise."""
+    """Units to buy (last_time_buy, bridge_buy, broker_buy); 0 otherwise."""
     def __init__(
         self,
         *,
@@ -152,9 +152,9 @@ class Assessment(_message.Message):
     MATCHED_MPN_FIELD_NUMBER: _builtins.int
     MATCH_KIND_FIELD_NUMBER: _builtins.int
     WHERE_USED_FIELD_NUMBER: _builtins.int
-    NEED_UNTIL_LSD_FIELD_NUMBER: _builtins.int
-    NEED_AFTER_LSD_FIELD_NUMBER: _builtins.int
-    STOCK_LEFT_AT_LSD_FIELD_NUMBER: _builtins.int
+    NEED_BEFORE_LTB_FIELD_NUMBER: _builtins.int
+    NEED_AFTER_LTB_FIELD_NUMBER: _builtins.int
+    STOCK_AT_LTB_FIELD_NUMBER: _builtins.int
     LTB_QUANTITY_FIELD_NUMBER: _builtins.int
     LTB_COST_FIELD_NUMBER: _builtins.int
     REVENUE_AT_RISK_FIELD_NUMBER: _builtins.int
@@ -184,6 +184,23 @@ class Assessment(_message.Message):
     UNCOVERED_FIELD_NUMBER: _builtins.int
     AVAILABLE_STOCK_FIELD_NUMBER: _builtins.int
     PART_UNIT_PRICE_FIELD_NUMBER: _builtins.int
+    SHORTFALL_BEFORE_LTB_FIELD_NUMBER: _builtins.int
+    SHORTFALL_COST_FIELD_NUMBER: _builtins.int
+    LTB_NEED_FIELD_NUMBER: _builtins.int
+    MOQ_FIELD_NUMBER: _builtins.int
+    ORDER_MULTIPLE_FIELD_NUMBER: _builtins.int
+    LTB_PASSED_FIELD_NUMBER: _builtins.int
+    RECORD_ID_FIELD_NUMBER: _builtins.int
+    FACTS_VERSION_FIELD_NUMBER: _builtins.int
+    TRIGGER_FIELD_NUMBER: _builtins.int
+    ALERT_KIND_FIELD_NUMBER: _builtins.int
+    CHANGES_FIELD_NUMBER: _builtins.int
+    REVIEW_FIELD_NUMBER: _builtins.int
+    REVIEW_REASONS_FIELD_NUMBER: _builtins.int
+    REMINDER_DAYS_FIELD_NUMBER: _builtins.int
+    FALLBACK_REASON_FIELD_NUMBER: _builtins.int
+    STATE_FIELD_NUMBER: _builtins.int
+    OWNER_FIELD_NUMBER: _builtins.int
     assessment_id: _builtins.str
     notice_id: _builtins.str
     task_id: _builtins.str
@@ -192,10 +209,17 @@ class Assessment(_message.Message):
     matched_mpn: _builtins.str
     match_kind: _builtins.str
     """exact | base | none"""
-    need_until_lsd: _builtins.float
-    need_after_lsd: _builtins.float
-    stock_left_at_lsd: _builtins.float
+    need_before_ltb: _builtins.float
+    """Demand from as_of to the LTB date (each product until its support ends), and from the LTB
+    date (or as_of, if later) to the end of support; units, rounded half up (docs/impact.md).
+    """
+    need_after_ltb: _builtins.float
+    stock_at_ltb: _builtins.float
+    """Stock and open orders left at the LTB date: max(0, available - need_before_ltb)."""
     ltb_quantity: _builtins.int
+    """Units to order by the LTB date: the need after it with the safety margin, less the stock
+    left, raised to the part's minimum order quantity and rounded up to its order multiple.
+    """
     ltb_cost: _builtins.str
     revenue_at_risk: _builtins.str
     currency: _builtins.str
@@ -224,10 +248,41 @@ class Assessment(_message.Message):
     """
     effective_last_ship_date: _builtins.str
     uncovered: _builtins.float
-    """Units needed after the last ship date that stock and open orders do not cover."""
+    """Units needed after the LTB date that the stock left at the LTB date does not cover."""
     available_stock: _builtins.int
     """on_hand + on_order of the matched part, and its unit price (decimal text)."""
     part_unit_price: _builtins.str
+    shortfall_before_ltb: _builtins.float
+    """Units short before the LTB date (bought through regular orders before it) and their cost."""
+    shortfall_cost: _builtins.str
+    ltb_need: _builtins.int
+    """The units the formula asks for before the part's ordering terms, and those terms
+    (parts.csv `moq`, `order_multiple`; 0 when not given).
+    """
+    moq: _builtins.int
+    order_multiple: _builtins.int
+    ltb_passed: _builtins.bool
+    """The LTB date is before as_of: no last-time buy is possible any more."""
+    record_id: _builtins.str
+    """The notice record this assessment belongs to (GET /v1/notices/{record_id}) and the
+    version of its facts that was assessed.
+    """
+    facts_version: _builtins.int
+    trigger: _builtins.str
+    """Why it was computed: arrival | revision | review | catalog | daily | reminder | closed"""
+    alert_kind: _builtins.str
+    """The alert it carries: new | needs_review | changed | reminder | closed;
+    "none" when it is only recorded (a re-assessment that moved nothing that matters).
+    """
+    review: _builtins.str
+    """The notice's review state ("pending" while a person must check what was read) and why."""
+    reminder_days: _builtins.int
+    """For a reminder: days from as_of to the LTB date."""
+    fallback_reason: _builtins.str
+    """engine rules-fallback: why the LLM's text was not used."""
+    state: _builtins.str
+    """The notice record's state: new | needs_review | acknowledged | decided | closed."""
+    owner: _builtins.str
     @_builtins.property
     def where_used(self) -> _containers.RepeatedCompositeFieldContainer[Global___WhereUsed]: ...
     @_builtins.property
@@ -238,6 +293,12 @@ class Assessment(_message.Message):
     def computed_at(self) -> _timestamp_pb2.Timestamp: ...
     @_builtins.property
     def inferred_dates(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
+    @_builtins.property
+    def changes(self) -> _containers.RepeatedCompositeFieldContainer[Global___FieldChange]:
+        """What changed since the notice's previous assessment (changed alerts): old -> new."""
+
+    @_builtins.property
+    def review_reasons(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
     def __init__(
         self,
         *,
@@ -249,9 +310,9 @@ class Assessment(_message.Message):
         matched_mpn: _builtins.str = ...,
         match_kind: _builtins.str = ...,
         where_used: _abc.Iterable[Global___WhereUsed] | None = ...,
-        need_until_lsd: _builtins.float = ...,
-        need_after_lsd: _builtins.float = ...,
-        stock_left_at_lsd: _builtins.float = ...,
+        need_before_ltb: _builtins.float = ...,
+        need_after_ltb: _builtins.float = ...,
+        stock_at_ltb: _builtins.float = ...,
         ltb_quantity: _builtins.int = ...,
         ltb_cost: _builtins.str = ...,
         revenue_at_risk: _builtins.str = ...,
@@ -281,11 +342,115 @@ class Assessment(_message.Message):
         uncovered: _builtins.float = ...,
         available_stock: _builtins.int = ...,
         part_unit_price: _builtins.str = ...,
+        shortfall_before_ltb: _builtins.float = ...,
+        shortfall_cost: _builtins.str = ...,
+        ltb_need: _builtins.int = ...,
+        moq: _builtins.int = ...,
+        order_multiple: _builtins.int = ...,
+        ltb_passed: _builtins.bool = ...,
+        record_id: _builtins.str = ...,
+        facts_version: _builtins.int = ...,
+        trigger: _builtins.str = ...,
+        alert_kind: _builtins.str = ...,
+        changes: _abc.Iterable[Global___FieldChange] | None = ...,
+        review: _builtins.str = ...,
+        review_reasons: _abc.Iterable[_builtins.str] | None = ...,
+        reminder_days: _builtins.int = ...,
+        fallback_reason: _builtins.str = ...,
+        state: _builtins.str = ...,
+        owner: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["computed_at", b"computed_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["alternates", b"alternates", "as_of", b"as_of", "assessment_id", b"assessment_id", "available_stock", b"available_stock", "computed_at", b"computed_at", "currency", b"currency", "effective_last_ship_date", b"effective_last_ship_date", "effective_last_time_buy_date", b"effective_last_time_buy_date", "engine", b"engine", "inferred_dates", b"inferred_dates", "last_ship_date", b"last_ship_date", "last_time_buy_date", b"last_time_buy_date", "lifecycle_status", b"lifecycle_status", "ltb_cost", b"ltb_cost", "ltb_quantity", b"ltb_quantity", "manufacturer", b"manufacturer", "match_kind", b"match_kind", "matched_mpn", b"matched_mpn", "mpn", b"mpn", "narrative", b"narrative", "need_after_lsd", b"need_after_lsd", "need_until_lsd", b"need_until_lsd", "notice_id", b"notice_id", "notice_kind", b"notice_kind", "notice_number", b"notice_number", "options", b"options", "part_count", b"part_count", "part_index", b"part_index", "part_unit_price", b"part_unit_price", "recommended_action", b"recommended_action", "replacement_mpn", b"replacement_mpn", "revenue_at_risk", b"revenue_at_risk", "risk_score", b"risk_score", "severity", b"severity", "source", b"source", "stock_left_at_lsd", b"stock_left_at_lsd", "task_id", b"task_id", "trace_id", b"trace_id", "uncovered", b"uncovered", "where_used", b"where_used"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["alert_kind", b"alert_kind", "alternates", b"alternates", "as_of", b"as_of", "assessment_id", b"assessment_id", "available_stock", b"available_stock", "changes", b"changes", "computed_at", b"computed_at", "currency", b"currency", "effective_last_ship_date", b"effective_last_ship_date", "effective_last_time_buy_date", b"effective_last_time_buy_date", "engine", b"engine", "facts_version", b"facts_version", "fallback_reason", b"fallback_reason", "inferred_dates", b"inferred_dates", "last_ship_date", b"last_ship_date", "last_time_buy_date", b"last_time_buy_date", "lifecycle_status", b"lifecycle_status", "ltb_cost", b"ltb_cost", "ltb_need", b"ltb_need", "ltb_passed", b"ltb_passed", "ltb_quantity", b"ltb_quantity", "manufacturer", b"manufacturer", "match_kind", b"match_kind", "matched_mpn", b"matched_mpn", "moq", b"moq", "mpn", b"mpn", "narrative", b"narrative", "need_after_ltb", b"need_after_ltb", "need_before_ltb", b"need_before_ltb", "notice_id", b"notice_id", "notice_kind", b"notice_kind", "notice_number", b"notice_number", "options", b"options", "order_multiple", b"order_multiple", "owner", b"owner", "part_count", b"part_count", "part_index", b"part_index", "part_unit_price", b"part_unit_price", "recommended_action", b"recommended_action", "record_id", b"record_id", "reminder_days", b"reminder_days", "replacement_mpn", b"replacement_mpn", "revenue_at_risk", b"revenue_at_risk", "review", b"review", "review_reasons", b"review_reasons", "risk_score", b"risk_score", "severity", b"severity", "shortfall_before_ltb", b"shortfall_before_ltb", "shortfall_cost", b"shortfall_cost", "source", b"source", "state", b"state", "stock_at_ltb", b"stock_at_ltb", "task_id", b"task_id", "trace_id", b"trace_id", "trigger", b"trigger", "uncovered", b"uncovered", "where_used", b"where_used"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___Assessment: _TypeAlias = Assessment  # noqa: Y015
+
+@_typing.final
+class FieldChange(_message.Message):
+    """One difference between two versions of a notice or of its assessment."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    FIELD_FIELD_NUMBER: _builtins.int
+    BEFORE_FIELD_NUMBER: _builtins.int
+    AFTER_FIELD_NUMBER: _builtins.int
+    field: _builtins.str
+    """The field as the API names it (last_time_buy_date, severity, ltb_cost, state, ...)."""
+    before: _builtins.str
+    after: _builtins.str
+    def __init__(
+        self,
+        *,
+        field: _builtins.str = ...,
+        before: _builtins.str = ...,
+        after: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["after", b"after", "before", b"before", "field", b"field"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___FieldChange: _TypeAlias = FieldChange  # noqa: Y015
+
+@_typing.final
+class NoticeWork(_message.Message):
+    """Work for inference that is not a new notice: re-assess a notice record, remind before its
+    LTB date, or announce that it was closed. Published on `radar.work.notices` with a
+    Nats-Msg-Id built from (record_id, kind, key), handled idempotently (docs/architecture.md).
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    RECORD_ID_FIELD_NUMBER: _builtins.int
+    KIND_FIELD_NUMBER: _builtins.int
+    TRIGGER_FIELD_NUMBER: _builtins.int
+    KEY_FIELD_NUMBER: _builtins.int
+    AS_OF_FIELD_NUMBER: _builtins.int
+    REMINDER_DAYS_FIELD_NUMBER: _builtins.int
+    ACTOR_FIELD_NUMBER: _builtins.int
+    PART_INDEX_FIELD_NUMBER: _builtins.int
+    PART_COUNT_FIELD_NUMBER: _builtins.int
+    REQUESTED_AT_FIELD_NUMBER: _builtins.int
+    record_id: _builtins.str
+    kind: _builtins.str
+    """reassess | remind | close"""
+    trigger: _builtins.str
+    """review | revision | catalog | daily | reminder | closed"""
+    key: _builtins.str
+    """What makes this piece of work itself: the version of the inputs, or for a reminder the
+    LTB date and the offset in days.
+    """
+    as_of: _builtins.str
+    """The day to assess as of (ISO-8601); empty: the worker's clock."""
+    reminder_days: _builtins.int
+    actor: _builtins.str
+    """Who asked for it (a reviewer), or "scheduler"."""
+    part_index: _builtins.int
+    part_count: _builtins.int
+    @_builtins.property
+    def requested_at(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        record_id: _builtins.str = ...,
+        kind: _builtins.str = ...,
+        trigger: _builtins.str = ...,
+        key: _builtins.str = ...,
+        as_of: _builtins.str = ...,
+        reminder_days: _builtins.int = ...,
+        actor: _builtins.str = ...,
+        part_index: _builtins.int = ...,
+        part_count: _builtins.int = ...,
+        requested_at: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["requested_at", b"requested_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "as_of", b"as_of", "key", b"key", "kind", b"kind", "part_count", b"part_count", "part_index", b"part_index", "record_id", b"record_id", "reminder_days", b"reminder_days", "requested_at", b"requested_at", "trigger", b"trigger"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___NoticeWork: _TypeAlias = NoticeWork  # noqa: Y015
