@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -54,6 +55,20 @@ def test_rules_in_order() -> None:
     assert recommend(exposure(), open_window, [CANDIDATE]) == "last_time_buy"
     late = decide(exposure(w=closed), closed, STOCK, [], "discontinuance", "eol", SETTINGS)
     assert late.recommended_action == "broker_buy"  # cheaper than a redesign here
+
+
+def test_an_nrnd_part_without_an_announced_ltb_is_not_bought_for_a_lifetime() -> None:
+    """NRND is still made: an inferred LTB date is a horizon, not a deadline to buy by."""
+    open_window = window(LSD)
+    horizon = replace(open_window, inferred=("last_time_buy", "last_ship"))
+    assert recommend(exposure(), horizon, [CANDIDATE], lifecycle_status="nrnd") == (
+        "switch_to_alternate"
+    )
+    assert recommend(exposure(), horizon, [], lifecycle_status="nrnd") == "accept"
+    # An NRND notice that does announce an LTB date is acted on like any other.
+    assert recommend(exposure(), open_window, [], lifecycle_status="nrnd") == "last_time_buy"
+    # A discontinuance with an inferred date still gets its last-time buy.
+    assert recommend(exposure(), horizon, [], lifecycle_status="eol") == "last_time_buy"
 
 
 STOCK = Stock(1000, 0, Decimal("0.50"), True)

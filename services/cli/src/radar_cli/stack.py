@@ -121,7 +121,7 @@ class Stack:
     def api_url(self) -> str:
         return f"http://127.0.0.1:{self.port_of('ingestion')}"
 
-    def start(self, names: tuple[str, ...] | None = None, *, timeout: float = 60.0) -> None:
+    def start(self, names: tuple[str, ...] | None = None, *, timeout: float = 120.0) -> None:
         wanted = names or PIPELINE
         for name, module in (*SERVICES, *OPTIONAL_SERVICES):
             if name not in wanted:
@@ -134,7 +134,7 @@ class Stack:
             svc.start()
         self.wait_ready(wanted, timeout=timeout)
 
-    def wait_ready(self, names: tuple[str, ...], timeout: float = 60.0) -> None:
+    def wait_ready(self, names: tuple[str, ...], timeout: float = 120.0) -> None:
         deadline = time.monotonic() + timeout
         pending = set(names)
         while pending and time.monotonic() < deadline:
@@ -155,7 +155,7 @@ class Stack:
     def kill(self, name: str) -> None:
         self.services[name].stop(signal.SIGKILL)
 
-    def restart(self, name: str, *, timeout: float = 60.0) -> None:
+    def restart(self, name: str, *, timeout: float = 120.0) -> None:
         self.services[name].stop()
         self.services[name].start()
         self.wait_ready((name,), timeout=timeout)

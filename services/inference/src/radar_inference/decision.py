@@ -168,6 +168,7 @@ def recommend(
     window: Window,
     alternates: Sequence[AlternatePart],
     options: Sequence[Option] = (),
+    lifecycle_status: str = "",
 ) -> str:
     """The first rule that holds (docs/impact.md, "What to do")."""
     if not exposure.products:
@@ -176,6 +177,10 @@ def recommend(
         return "accept"  # stock and open orders cover demand after the LTB date
     if any(a.qualified for a in alternates):
         return "switch_to_alternate"
+    if lifecycle_status == "nrnd" and "last_time_buy" in window.inferred:
+        # Still made and no last-time buy announced: the J-STD-048 date is only a horizon.
+        # Buying a lifetime's stock now would spend money on a part nobody is withdrawing.
+        return "switch_to_alternate" if alternates else "accept"
     if not window.ltb_passed:
         return "last_time_buy"
     # Too late to buy from the maker: the cheapest of brokers, an alternate, a redesign.
@@ -257,7 +262,7 @@ def decide(
     options = sorted(
         options_for(exposure, window, stock, alternates, settings, terms), key=lambda o: o.cost
     )
-    action = recommend(exposure, window, alternates, options)
+    action = recommend(exposure, window, alternates, options, lifecycle_status)
     first = [o for o in options if o.action == action]
     return Decision(
         action, tuple(first + [o for o in options if o.action != action]), severity, score
