@@ -28,7 +28,13 @@ from radar_common.notices.assessments import ACTION_LABELS as OPTION_LABELS
 from radar_common.notices.assessments import assessments_of, latest_assessment
 from radar_common.notices.errors import NoticeError, NoticeNotFound, VersionConflict
 from radar_common.notices.history import history
-from radar_common.notices.records import NoticeRecord, get, revisions_of, sources_of
+from radar_common.notices.records import (
+    Executor,
+    NoticeRecord,
+    get,
+    revisions_of,
+    sources_of,
+)
 from radar_console.auth.session import Engineer, User, Viewer
 from radar_console.inbox import (
     SEVERITIES,
@@ -223,10 +229,12 @@ class ReminderPlan:
     sent: list[dict[str, Any]]
 
 
-async def reminder_plan(state: ConsoleState, record: NoticeRecord, today: date) -> ReminderPlan:
+async def reminder_plan(
+    db: Executor, offsets: tuple[int, ...], record: NoticeRecord, today: date
+) -> ReminderPlan:
     sent = [
         dict(r)
-        for r in await state.pool.fetch(
+        for r in await db.fetch(
             "SELECT ltb, offset_days, sent_on FROM notice_reminders WHERE record_id = $1"
             " ORDER BY sent_on, offset_days DESC",
             record.record_id,
@@ -245,7 +253,7 @@ async def reminder_plan(state: ConsoleState, record: NoticeRecord, today: date) 
     done = {(s["ltb"], s["offset_days"]) for s in sent}
     upcoming = [
         (o, ltb - timedelta(days=o))
-        for o in state.settings.reminder_offsets
+        for o in offsets
         if (ltb, o) not in done and ltb - timedelta(days=o) >= today
     ]
     return ReminderPlan("", upcoming, sent)
@@ -267,8 +275,12 @@ def where_used_tree(a: Assessment) -> list[dict[str, Any]]:
     ]
 
 
-async def notice_context(state: ConsoleState, user: User, record: NoticeRecord) -> dict[str, Any]:
-    body = await latest_assessment(state.pool, record)
+async def notice_context(
+    state: ConsoleState, db: Executor, user: User, record: NoticeRecord
+) -> dict[str, Any]:
+    """What the assessment page shows, read on one connection (``db``): a page is several
+    small queries, and a pool round trip per query would double them."""
+    body = await latest_assessment(db, record)
     assessment = (
         ParseDict(body, Assessment(), ignore_unknown_fields=True) if body is not None else None
     )
@@ -283,11 +295,11 @@ async def notice_context(state: ConsoleState, user: User, record: NoticeRecord) 
         "working": ltb_working(assessment, money, quantity) if assessment else [],
         "action_labels": ACTION_LABELS,
         "days_left": (record.effective_ltb - today).days if record.effective_ltb else None,
-        "reminders": await reminder_plan(state, record, today),
-        "sources": await sources_of(state.pool, record.record_id),
-        "entries": await history(state.pool, record.record_id),
-        "revisions": await revisions_of(state.pool, record.record_id),
-        "assessments": await assessments_of(state.pool, record.record_id),
+        "reminders": await reminder_plan(db, state.settings.reminder_offsets, record, today),
+        "sources": await sources_of(db, record.record_id),
+        "entries": await history(db, record.record_id),
+        "revisions": await revisions_of(db, record.record_id),
+        "assessments": await assessments_of(db, record.record_id),
         "may_decide": user.may_decide,
         "actions": decisions.CHOSEN_ACTIONS,
     }
@@ -302,11 +314,12 @@ async def notice_page(
     done: str = "",
     problem: str = "",
 ) -> Response:
-    try:
-        record = await get(state.pool, record_id)
-    except NoticeNotFound:
-        return no_such_notice(request, record_id, "inbox")
-    context = await notice_context(state, user, record)
+    async with state.pool.acquire() as db:
+        try:
+            record = await get(db, record_id)
+        except NoticeNotFound:
+            return no_such_notice(request, record_id, "inbox")
+        context = await notice_context(state, db, user, record)
     return render(
         request,
         "notice.html",
