@@ -31,7 +31,9 @@ PHONE = ViewportSize(width=390, height=844)
 
 
 @asynccontextmanager
-async def chromium(profile: Path, *, phone: bool = False) -> AsyncIterator[BrowserContext]:
+async def chromium(
+    profile: Path, *, phone: bool = False, javascript: bool = True
+) -> AsyncIterator[BrowserContext]:
     """A fresh browser profile in ``profile`` (a new user-data dir each time)."""
     async with async_playwright() as pw:
         context = await pw.chromium.launch_persistent_context(
@@ -42,6 +44,7 @@ async def chromium(profile: Path, *, phone: bool = False) -> AsyncIterator[Brows
             viewport=PHONE if phone else LAPTOP,
             is_mobile=phone,
             has_touch=phone,
+            java_script_enabled=javascript,
         )
         context.set_default_timeout(20_000)
         try:

@@ -25,7 +25,7 @@ from radar_common.worker_host import connect_bus
 from radar_console.auth import dev, oidc, pages
 from radar_console.auth.oidc import oidc_client
 from radar_console.auth.session import NotAllowed, SignInRequired
-from radar_console.pages import catalog, home, operations, ops
+from radar_console.pages import catalog, home, notices, operations, ops, products, review
 from radar_console.settings import ConsoleSettings
 from radar_console.state import ConsoleState
 from radar_console.web.csrf import CsrfRefused, require_csrf_token
@@ -81,6 +81,9 @@ def create_app(settings: ConsoleSettings) -> FastAPI:
         home.router,
         catalog.router,
         operations.router,
+        notices.router,
+        review.router,
+        products.router,
     ):
         app.include_router(router)
     if not settings.metrics_port:  # else served on its own port (radar_common.service.run_api)

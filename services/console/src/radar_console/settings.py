@@ -12,11 +12,14 @@ The console refuses to start:
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Self
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, model_validator
 
+from radar_common.notices.clock import Clock, clock_of
+from radar_common.notices.reminders import parse_offsets
 from radar_common.settings import RadarSettings
 from radar_console.auth.roles import Role, parse_role_map
 
@@ -60,10 +63,26 @@ class ConsoleSettings(RadarSettings):
         "admin@radar.dev:admin,engineer@radar.dev:engineer,viewer@radar.dev:viewer"
     )
     console_dev_sign_in_remote: bool = False
+    # The day the inbox counts "days left" from, and the reminder offsets it shows: the same
+    # settings (and variables) as inference's, so both see the same day and reminders.
+    clock_file: str = ""
+    reminder_offsets_days: str = "90,30,7"
+
+    @property
+    def clock(self) -> Clock:
+        return clock_of(Path(self.clock_file) if self.clock_file.strip() else None)
+
+    @property
+    def reminder_offsets(self) -> tuple[int, ...]:
+        return parse_offsets(self.reminder_offsets_days)
 
     @model_validator(mode="after")
     def _refuse_unsafe(self) -> Self:
         problems = []
+        try:
+            parse_offsets(self.reminder_offsets_days)
+        except ValueError as exc:
+            problems.append(f"RADAR_REMINDER_OFFSETS_DAYS: {exc}")
         if len(self.console_session_secret.get_secret_value()) < MIN_SECRET_LENGTH:
             problems.append(
                 f"RADAR_CONSOLE_SESSION_SECRET must be at least {MIN_SECRET_LENGTH} characters"

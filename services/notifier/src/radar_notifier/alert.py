@@ -20,6 +20,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 
 from radar_common.contracts import Assessment
+from radar_common.notices.assessments import ACTION_LABELS
 
 SEVERITY_ORDER = ("info", "low", "medium", "high", "critical")
 SEVERITY_EMOJI = {
@@ -28,15 +29,6 @@ SEVERITY_EMOJI = {
     "medium": ":large_yellow_circle:",
     "low": ":large_blue_circle:",
     "info": ":white_circle:",
-}
-ACTION_LABELS = {
-    "none": "No action needed",
-    "switch_to_alternate": "Switch to an alternate",
-    "last_time_buy": "Last-time buy",
-    "bridge_buy": "Bridge buy",
-    "broker_buy": "Broker buy",
-    "redesign": "Redesign",
-    "accept": "Accept the risk",
 }
 ENGINE_LABELS = {
     "rules": "Text: rules engine",
@@ -151,6 +143,8 @@ class Alert:
     shortfall: str = ""
     ltb_passed: bool = False
     notice_url: str = ""
+    # The console's review page of the notice (needs_review alerts), when a console is set.
+    review_url: str = ""
 
     @property
     def title(self) -> str:
@@ -228,7 +222,12 @@ def _today(a: Assessment, today: date | None) -> date:
 
 
 def build_alert(
-    a: Assessment, *, public_url: str, notification_key: str = "", today: date | None = None
+    a: Assessment,
+    *,
+    public_url: str,
+    notification_key: str = "",
+    today: date | None = None,
+    console_url: str = "",
 ) -> Alert:
     """Turn an assessment into the alert's content (days counted from ``today``, else the
     assessment's day)."""
@@ -282,12 +281,22 @@ def build_alert(
             f"({money(a.shortfall_cost, a.currency)})"
         )
     base = public_url.rstrip("/")
+    # With the console's address (RADAR_CONSOLE_URL) people land on pages, not on the API's JSON.
+    console = console_url.rstrip("/")
+    if console:
+        status_url = f"{console}/operations/tasks/{a.task_id}" if a.task_id else ""
+        notice_url = f"{console}/notices/{a.record_id}" if a.record_id else ""
+        review_url = f"{console}/review/{a.record_id}" if a.record_id else ""
+    else:
+        review_url = ""
+        status_url = f"{base}/v1/tasks/{a.task_id}" if a.task_id else ""
+        notice_url = f"{base}/v1/notices/{a.record_id}" if a.record_id else ""
     return Alert(
         notification_key=notification_key,
         assessment_id=a.assessment_id,
         task_id=a.task_id,
         trace_id=a.trace_id,
-        status_url=f"{base}/v1/tasks/{a.task_id}" if a.task_id else "",
+        status_url=status_url,
         severity=a.severity or "info",
         mpn=a.mpn or a.matched_mpn or "unknown part",
         manufacturer=a.manufacturer,
@@ -310,5 +319,6 @@ def build_alert(
         engine=a.engine or "rules",
         shortfall=shortfall,
         ltb_passed=a.ltb_passed,
-        notice_url=f"{base}/v1/notices/{a.record_id}" if a.record_id else "",
+        notice_url=notice_url,
+        review_url=review_url,
     )

@@ -92,7 +92,9 @@ class Notifier:
             chosen = [replayed]
         batched: dict[str, str] = {}
         for route, channel in self.routes.digests_for(a, enabled):
-            alert = build_alert(a, public_url=self.settings.public_url)
+            alert = build_alert(
+                a, public_url=self.settings.public_url, console_url=self.settings.console_url
+            )
             await enqueue(self.pool, route, channel, a, alert)
             batched.setdefault(channel, route)
         for channel in enabled:
@@ -173,7 +175,10 @@ class Notifier:
                 metrics.NOTIFICATIONS.labels(channel_name, "duplicate").inc()
             return "settled" if record.settled else "held"
         alert = build_alert(
-            a, public_url=self.settings.public_url, notification_key=record.notification_id
+            a,
+            public_url=self.settings.public_url,
+            notification_key=record.notification_id,
+            console_url=self.settings.console_url,
         )
 
         async def clear_to_send() -> Outcome | None:

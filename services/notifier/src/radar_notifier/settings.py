@@ -24,6 +24,9 @@ class NotifierSettings(WorkerSettings):
     smtp_from: str = "radar@localhost"
     smtp_to: str = ""
     routes_file: Path | None = None
+    # Where people reach the console (RADAR_CONSOLE_URL): alerts link to its assessment page.
+    # Empty: they link to the API's record (JSON, needs a key).
+    console_url: str = ""
     http_timeout_seconds: float = Field(default=10.0, gt=0)
     # In-handler tries per channel and delivery; after that the message is naked and redelivered.
     send_attempts: int = Field(default=3, ge=1, le=20)

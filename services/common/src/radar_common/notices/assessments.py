@@ -18,6 +18,17 @@ from radar_common.notices.dates import parse_day
 from radar_common.notices.facts import Change
 from radar_common.notices.records import Executor, NoticeRecord
 
+# What each mitigation option (and recommended action) is called where people read it.
+ACTION_LABELS = {
+    "none": "No action needed",
+    "switch_to_alternate": "Switch to an alternate",
+    "last_time_buy": "Last-time buy",
+    "bridge_buy": "Bridge buy",
+    "broker_buy": "Broker buy",
+    "redesign": "Redesign",
+    "accept": "Accept the risk",
+}
+
 
 @dataclass(frozen=True)
 class Figures:

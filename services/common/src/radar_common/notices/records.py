@@ -312,12 +312,22 @@ class NoticeFilter:
     since: datetime | None = None  # first received at or after
     until: datetime | None = None  # first received before
     record_ids: tuple[str, ...] = field(default_factory=tuple)
+    # Part numbers starting with this (the notice's or the matched one; a search box).
+    mpn_prefix: str | None = None
+    # Used by this product (a sku in the latest assessment's where-used).
+    product: str | None = None
 
 
 @dataclass(frozen=True)
 class Page:
     items: list[NoticeRecord]
     next_cursor: str | None
+
+
+def _like_prefix(text: str) -> str:
+    """``text`` as a LIKE pattern matching what starts with it (wildcards taken literally)."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return escaped + "%"
 
 
 def encode_cursor(record: NoticeRecord) -> str:
@@ -354,6 +364,16 @@ async def list_records(
         conditions.append(f"manufacturer_key = {arg(manufacturer_key(where.manufacturer))}")
     if where.mpn:
         conditions.append(f"(mpn_key = {arg(mpn_key(where.mpn))} OR matched_mpn = ${len(args)})")
+    if where.mpn_prefix and mpn_key(where.mpn_prefix):
+        prefix = arg(_like_prefix(mpn_key(where.mpn_prefix)))
+        conditions.append(f"(mpn_key LIKE {prefix} OR upper(matched_mpn) LIKE {prefix})")
+    if where.product:
+        # The GIN index of migration 0710 answers which assessments name the product.
+        sku = arg(where.product)
+        conditions.append(
+            "assessment_id IN (SELECT assessment_id FROM assessments WHERE body->'where_used'"  # noqa: S608 - a placeholder only
+            f" @> jsonb_build_array(jsonb_build_object('sku', {sku}::text)))"
+        )
     if where.kind:
         conditions.append(f"notice_kind = {arg(where.kind)}")
     if where.severity:

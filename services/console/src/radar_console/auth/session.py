@@ -37,6 +37,11 @@ class User:
         """Replaying dead letters and importing the catalog are for admins."""
         return self.may(Role.ADMIN)
 
+    @property
+    def may_decide(self) -> bool:
+        """Reviewing notices and deciding about them are for engineers (and admins)."""
+        return self.may(Role.ENGINEER)
+
     def as_session(self) -> dict[str, Any]:
         return {
             "sub": self.subject,

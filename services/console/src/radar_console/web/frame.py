@@ -36,9 +36,9 @@ class NavItem:
 
 
 NAV: tuple[NavItem, ...] = (
-    NavItem("inbox", "Inbox", None, Role.VIEWER),
-    NavItem("review", "Review", None, Role.ENGINEER),
-    NavItem("products", "Products", None, Role.VIEWER),
+    NavItem("inbox", "Inbox", "/inbox", Role.VIEWER),
+    NavItem("review", "Review", "/review", Role.ENGINEER),
+    NavItem("products", "Products", "/products", Role.VIEWER),
     NavItem("catalog", "Catalog", "/catalog", Role.VIEWER),
     NavItem("operations", "Operations", "/operations", Role.ENGINEER),
 )

@@ -28,9 +28,10 @@ def bullet_list(items: list[str], *, limit: int, max_chars: int, bullet: str = "
 def banner(alert: Alert) -> list[str]:
     """What the kind of alert adds before the facts (empty for a new notice)."""
     if alert.kind == "needs_review":
+        where = alert.review_url or "POST /v1/notices/{id}/review"
         lines = [
             "Not confirmed: what was read from this notice is uncertain. Check it before "
-            "anyone acts on it (confirm or correct it: POST /v1/notices/{id}/review)."
+            f"anyone acts on it (confirm or correct it: {where})."
         ]
         return lines + [f"Why: {reason}" for reason in alert.review_reasons]
     if alert.kind == "reminder":

@@ -8,17 +8,13 @@ the corrected assessment goes out through the pipeline as usual.
 
 from __future__ import annotations
 
-import logging
 import re
-import uuid
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Path, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from radar_common.bus.connection import PublishError
-from radar_common.contracts import NoticeWork
 from radar_common.notices import decisions, review
 from radar_common.notices.assessments import assessments_of, latest_assessment
 from radar_common.notices.decisions import DecisionAction
@@ -31,7 +27,6 @@ from radar_common.notices.errors import (
 )
 from radar_common.notices.facts import LifecycleStatus, NoticeKind, Role
 from radar_common.notices.history import history
-from radar_common.notices.reassessment import facts_key
 from radar_common.notices.records import (
     STATES,
     NoticeFilter,
@@ -42,8 +37,7 @@ from radar_common.notices.records import (
     revisions_of,
     sources_of,
 )
-from radar_common.notices.work import reassess, request_work
-from radar_common.tasks import Task
+from radar_common.notices.work import queue_review_work
 from radar_ingestion.api.deps import CredentialsFirst, PoolDep, StateDep, require_scope
 from radar_ingestion.problems import Problem
 
@@ -52,7 +46,6 @@ from radar_ingestion.problems import Problem
 READ_AUTH = [require_scope("read")]
 WRITE_AUTH = [require_scope("admin")]
 
-log = logging.getLogger(__name__)
 router = APIRouter(route_class=CredentialsFirst, prefix="/v1", tags=["notices"])
 RecordId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$", description="The notice record id")]
 Severity = Literal["critical", "high", "medium", "low", "info"]
@@ -225,45 +218,6 @@ class DecisionBody(BaseModel):
     expected_version: int | None = Field(default=None, description="Same as If-Match")
 
 
-async def _queue(
-    state: StateDep, to_assess: list[NoticeRecord], to_close: list[NoticeRecord], actor: str
-) -> dict[str, Any]:
-    """One task re-assessing (and announcing the closure of) the records a review touched."""
-    works = [
-        reassess(
-            r.record_id,
-            trigger="review",
-            key=facts_key(r.facts_version),
-            actor=actor,
-        )
-        for r in to_assess
-    ]
-    works += [
-        NoticeWork(record_id=r.record_id, kind="close", trigger="closed", key="closed", actor=actor)
-        for r in to_close
-    ]
-    task_id, trace_id = uuid.uuid4().hex, uuid.uuid4().hex
-    for i, w in enumerate(works):
-        w.part_index, w.part_count = i, len(works)
-    base = state.settings.public_url.rstrip("/")
-    try:
-        await state.tasks.create(Task.new(task_id, trace_id, source="review", format="review"))
-        for w in works:
-            await request_work(state.bus, w, task_id=task_id, trace_id=trace_id)
-    except (PublishError, OSError, TimeoutError) as exc:
-        # The review is stored; the scheduler re-assesses what it changed at its next tick.
-        # The cause is logged, never answered (hosts, ports and exception texts stay inside).
-        log.warning("re-assessment of a review by %r not queued: %r", actor, exc)
-        return {"queued": False, "detail": "re-assessment left to the scheduler's next tick"}
-    return {
-        "queued": True,
-        "task_id": task_id,
-        "trace_id": trace_id,
-        "status_url": f"{base}/v1/tasks/{task_id}",
-        "records": [w.record_id for w in works],
-    }
-
-
 @router.post(
     "/notices/{record_id}/review",
     summary="Confirm or correct a notice's parts, roles and dates; re-assesses it",
@@ -292,8 +246,13 @@ async def review_notice(
         result = await review.review_notice(pool, record_id, given)
     except NoticeError as exc:
         raise _problem(exc) from exc
-    queued = await _queue(
-        state, list(result.to_assess), [r for r in result.closed if r.assessment_id], body.actor
+    queued = await queue_review_work(
+        state.bus,
+        state.tasks,
+        result.to_assess,
+        [r for r in result.closed if r.assessment_id],
+        actor=body.actor,
+        public_url=state.settings.public_url,
     )
     response.headers["ETag"] = etag(result.record)
     return {
