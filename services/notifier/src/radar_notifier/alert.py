@@ -21,7 +21,6 @@ from decimal import Decimal, InvalidOperation
 
 from radar_common.contracts import Assessment
 
-SEVERITY_ORDER = ("info", "low", "medium", "high", "critical")
 SEVERITY_EMOJI = {
     "critical": ":red_circle:",
     "high": ":large_orange_circle:",
@@ -61,11 +60,6 @@ CHANGE_LABELS = {
     "state": "State",
 }
 _MONEY_FIELDS = frozenset({"ltb_cost", "revenue_at_risk"})
-
-
-def severity_rank(severity: str) -> int:
-    """Position in info < low < medium < high < critical (unknown counts as info)."""
-    return SEVERITY_ORDER.index(severity) if severity in SEVERITY_ORDER else 0
 
 
 def money(amount: str, currency: str) -> str:

@@ -12,16 +12,14 @@ import fnmatch
 import logging
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from radar_common.contracts import Assessment
-from radar_notifier.alert import severity_rank
+from radar_common.notices.severity import Severity, severity_rank
 
 log = logging.getLogger(__name__)
-Severity = Literal["info", "low", "medium", "high", "critical"]
 DEFAULT_MIN_SEVERITY: Severity = "medium"
 
 

@@ -42,6 +42,7 @@ from radar_common.notices.records import (
     revisions_of,
     sources_of,
 )
+from radar_common.notices.severity import Severity
 from radar_common.notices.work import reassess, request_work
 from radar_common.tasks import Task
 from radar_ingestion.api.deps import CredentialsFirst, PoolDep, StateDep, require_scope
@@ -55,7 +56,6 @@ WRITE_AUTH = [require_scope("admin")]
 log = logging.getLogger(__name__)
 router = APIRouter(route_class=CredentialsFirst, prefix="/v1", tags=["notices"])
 RecordId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$", description="The notice record id")]
-Severity = Literal["critical", "high", "medium", "low", "info"]
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such notice record"}}
 WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
     **NOT_FOUND,
