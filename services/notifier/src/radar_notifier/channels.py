@@ -264,22 +264,22 @@ def build_channels(settings: NotifierSettings, http: httpx.AsyncClient) -> dict[
     channels: dict[str, Channel] = {}
     if s.slack_webhook_url is not None:
         url = s.slack_webhook_url.get_secret_value()
-        bucket = Bucket(destination_key("slack", url), s.slack_rate_per_second, s.slack_burst)
+        bucket = Bucket(destination_key("slack", url), s.slack.rate_per_second, s.slack.burst)
         channels["slack"] = HttpChannel("slack", url, http, bucket)
     if s.teams_webhook_url is not None:
         url = s.teams_webhook_url.get_secret_value()
-        bucket = Bucket(destination_key("teams", url), s.teams_rate_per_second, s.teams_burst)
+        bucket = Bucket(destination_key("teams", url), s.teams.rate_per_second, s.teams.burst)
         channels["teams"] = HttpChannel("teams", url, http, bucket)
     if s.webhook_url:
         secret = s.webhook_signing_secret
         signer = Webhook(secret.get_secret_value()) if secret is not None else None
         bucket = Bucket(
-            destination_key("webhook", s.webhook_url), s.webhook_rate_per_second, s.webhook_burst
+            destination_key("webhook", s.webhook_url), s.webhook.rate_per_second, s.webhook.burst
         )
         channels["webhook"] = HttpChannel("webhook", s.webhook_url, http, bucket, signer)
     if s.smtp_url is not None:
         url = s.smtp_url.get_secret_value()
-        bucket = Bucket(destination_key("email", url), s.smtp_rate_per_second, s.smtp_burst)
+        bucket = Bucket(destination_key("email", url), s.smtp.rate_per_second, s.smtp.burst)
         recipients = [r.strip() for r in s.smtp_to.split(",") if r.strip()]
         channels["email"] = EmailChannel(
             parse_smtp_url(url), s.smtp_from, recipients, bucket, s.http_timeout_seconds
