@@ -11,8 +11,8 @@ from typing import Self
 
 from pydantic import Field, model_validator
 
+from radar_common.api_keys import ApiKey, parse_api_keys
 from radar_common.settings import BacklogSettings
-from radar_ingestion.auth import ApiKey, parse_api_keys
 
 # SNS signs with a certificate served from its regional endpoint, e.g. sns.eu-west-1.amazonaws.com.
 SNS_CERT_HOST_PATTERN = r"^sns\.[a-z0-9-]+\.amazonaws\.com(\.cn)?$"

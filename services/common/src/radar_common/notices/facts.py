@@ -36,11 +36,23 @@ class NoticeKind(StrEnum):
 
 
 class LifecycleStatus(StrEnum):
+    """A part's lifecycle status: the one list every source's words are mapped onto."""
+
     ACTIVE = "active"
     NRND = "nrnd"
     EOL = "eol"
     OBSOLETE = "obsolete"
     UNKNOWN = "unknown"
+
+
+#: Least to most severe; ``unknown`` is outside the order (a source that does not know the
+#: part says nothing about it).
+LIFECYCLE_ORDER: tuple[LifecycleStatus, ...] = (
+    LifecycleStatus.ACTIVE,
+    LifecycleStatus.NRND,
+    LifecycleStatus.EOL,
+    LifecycleStatus.OBSOLETE,
+)
 
 
 class Role(StrEnum):
