@@ -6,13 +6,25 @@ Every variable uses the ``RADAR_`` prefix; the shared names are the same in ever
 
 from __future__ import annotations
 
-from typing import Literal, TypeVar
+from pathlib import Path
+from typing import Annotated, Literal, TypeVar
 
-from pydantic import BaseModel, Field, SecretStr, ValidationError
+from pydantic import BaseModel, BeforeValidator, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
 S = TypeVar("S", bound=BaseSettings)
+
+
+def _empty_is_unset(value: object) -> object:
+    # Charts and .env files set a variable to "" (or blanks) to mean "off".
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+#: Optional settings where an empty variable means unset (None), not an empty value.
+OptionalSecret = Annotated[SecretStr | None, BeforeValidator(_empty_is_unset)]
+OptionalPath = Annotated[Path | None, BeforeValidator(_empty_is_unset)]
+OptionalText = Annotated[str | None, BeforeValidator(_empty_is_unset)]
 
 
 class RadarSettings(BaseSettings):

@@ -9,21 +9,19 @@ other.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    SecretStr,
     ValidationInfo,
     field_validator,
     model_validator,
 )
 from pydantic_settings import SettingsConfigDict
 
-from radar_common.settings import WorkerSettings
+from radar_common.settings import OptionalPath, OptionalSecret, OptionalText, WorkerSettings
 
 
 class ChannelRate(BaseModel):
@@ -43,16 +41,16 @@ class NotifierSettings(WorkerSettings):
 
     service_name: str = "notifier"
     http_port: int = 8083
-    slack_webhook_url: SecretStr | None = None
-    teams_webhook_url: SecretStr | None = None
+    slack_webhook_url: OptionalSecret = None
+    teams_webhook_url: OptionalSecret = None
     # Generic JSON webhook, signed with Standard Webhooks headers when a secret is set.
-    webhook_url: str | None = None
-    webhook_signing_secret: SecretStr | None = None
+    webhook_url: OptionalText = None
+    webhook_signing_secret: OptionalSecret = None
     # smtp://user:password@host:port (smtps:// for implicit TLS, ?starttls=true for STARTTLS).
-    smtp_url: SecretStr | None = None
+    smtp_url: OptionalSecret = None
     smtp_from: str = "radar@localhost"
     smtp_to: str = ""
-    routes_file: Path | None = None
+    routes_file: OptionalPath = None
     http_timeout_seconds: float = Field(default=10.0, gt=0)
     # In-handler tries per channel and delivery; after that the message is naked and redelivered.
     send_attempts: int = Field(default=3, ge=1, le=20)
@@ -69,20 +67,6 @@ class NotifierSettings(WorkerSettings):
     # Daily digests (routes with ``digest: true``) go out at this hour, UTC.
     digest_hour_utc: int = Field(default=8, ge=0, le=23)
     digest_poll_seconds: float = Field(default=60.0, gt=0)
-
-    @field_validator(
-        "slack_webhook_url",
-        "teams_webhook_url",
-        "webhook_url",
-        "webhook_signing_secret",
-        "smtp_url",
-        "routes_file",
-        mode="before",
-    )
-    @classmethod
-    def _empty_is_unset(cls, value: object) -> object:
-        # Charts and .env files often set a variable to "" to mean "off".
-        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("slack", "teams", "webhook", "smtp", mode="before")
     @classmethod
