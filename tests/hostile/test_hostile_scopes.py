@@ -108,7 +108,7 @@ def test_an_unknown_key_is_still_401(scoped: Ingest) -> None:
 
 
 def test_the_format_and_the_compatibility_rule() -> None:
-    from radar_ingestion.auth import ApiKey, parse_api_keys
+    from radar_common.api_keys import ApiKey, parse_api_keys
 
     assert parse_api_keys("a:ingest,read; b:admin ;c") == [
         ApiKey("a", frozenset({"ingest", "read"})),

@@ -11,12 +11,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from standardwebhooks.webhooks import Webhook
 
+from radar_common.api_keys import parse_api_keys
 from radar_ingestion.auth import (
     Authenticator,
     SignatureError,
     StaleSignature,
     offered_key,
-    parse_api_keys,
     verify_mailgun,
 )
 from tests.ingestion.conftest import API_KEY, WEBHOOK_SECRET, Ingest

@@ -38,10 +38,8 @@ async def test_two_replicas_and_duplicate_deliveries_send_each_pair_once(
     urls = {
         "slack_webhook_url": receiver.url("/slack"),
         "teams_webhook_url": receiver.url("/teams"),
-        "slack_rate_per_second": 100.0,
-        "slack_burst": 100,
-        "teams_rate_per_second": 100.0,
-        "teams_burst": 100,
+        "slack": {"rate_per_second": 100.0, "burst": 100},
+        "teams": {"rate_per_second": 100.0, "burst": 100},
     }
     one = settings_for(nats_server.url, database_url, **urls)
     two = settings_for(nats_server.url, database_url, **urls)

@@ -80,7 +80,7 @@ async def test_rate_limit_is_respected_at_the_receiver(
 ) -> None:
     rate, burst, n = 4.0, 2, 10
     settings = notifier_settings(
-        "slack", slack_rate_per_second=rate, slack_burst=burst, send_budget_seconds=3.0
+        "slack", slack={"rate_per_second": rate, "burst": burst}, send_budget_seconds=3.0
     )
     waited = counter("radar_notifier_rate_limit_wait_seconds_total", channel="slack")
     async with pipeline(nats_server.url) as (bus, tasks), running(settings):
@@ -134,7 +134,7 @@ async def test_no_alert_for_a_cancelled_task(
 ) -> None:
     # One token a second: the second part waits for its turn, and the task is cancelled then.
     settings = notifier_settings(
-        "slack", slack_rate_per_second=0.5, slack_burst=1, send_budget_seconds=3.0
+        "slack", slack={"rate_per_second": 0.5, "burst": 1}, send_budget_seconds=3.0
     )
     first = assessment(part_index=0, part_count=2)
     second = assessment(assessment_id="asm-2", part_index=1, part_count=2)

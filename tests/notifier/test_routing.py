@@ -8,7 +8,7 @@ import pytest
 from pydantic import ValidationError
 
 from radar_common.contracts import WhereUsed
-from radar_notifier.routing import Route, RoutingTable, default_table, load_routes
+from radar_notifier.routing import Plan, Route, RoutingTable, default_table, load_routes, plan
 from tests.notifier.samples import assessment
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "routes.yaml"
@@ -74,3 +74,35 @@ def test_digest_routes_batch_only_what_a_channel_did_not_get_at_once() -> None:
     assert table.digests_for(assessment(), ALL) == []
     assert table.has_digests
     assert not default_table(ALL).has_digests
+
+
+def test_the_plan_sends_digests_and_says_why_the_rest_skip() -> None:
+    table = RoutingTable(
+        routes=[
+            Route(name="now", channels=["slack"], min_severity="high"),
+            Route(name="daily", channels=["slack", "email"], min_severity="low", digest=True),
+        ]
+    )
+    high = plan(table, assessment(severity="high"), ["slack", "teams", "email"])
+    assert high == Plan(
+        send=("slack",),
+        digests=(("daily", "email"),),
+        skips=(
+            ("teams", "not routed (severity high)"),
+            ("email", "in the daily digest of route daily"),
+        ),
+    )
+    low = plan(table, assessment(severity="low"), ["slack", "email"])
+    assert low.send == ()
+    assert low.digests == (("daily", "slack"), ("daily", "email"))
+
+
+def test_a_replayed_dead_letter_plans_its_channel_alone() -> None:
+    table = default_table(ALL)
+    replay = plan(table, assessment(severity="critical"), ALL, replayed="teams")
+    assert replay.send == ("teams",)
+    assert replay.revive == "teams"
+    assert [c for c, _ in replay.skips] == ["slack", "webhook", "email"]
+    # A channel that is no longer configured is not revived; the routes decide as usual.
+    gone = plan(table, assessment(severity="critical"), ["slack"], replayed="teams")
+    assert (gone.send, gone.revive) == (("slack",), "")

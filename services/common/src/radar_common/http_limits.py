@@ -34,6 +34,8 @@ _REASONS = {408: "Request Timeout", 431: "Request Header Fields Too Large"}
 
 @dataclass(frozen=True)
 class HeaderLimits:
+    """Bounds on a request head: its size, its number of header fields, the time to send it."""
+
     max_bytes: int = 32 * 1024
     max_count: int = 100
     timeout_seconds: float = 10.0

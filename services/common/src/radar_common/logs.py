@@ -42,6 +42,7 @@ class JsonFormatter(logging.Formatter):
         self.service = service
 
     def format(self, record: logging.LogRecord) -> str:
+        """One JSON line: time, level, logger, message, trace and span ids, extras."""
         trace_id, span_id = _ids()
         doc: dict[str, Any] = {
             "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
@@ -75,6 +76,7 @@ class TextFormatter(logging.Formatter):
         super().__init__("%(asctime)s %(levelname)-5s " + service + " %(message)s%(trace)s")
 
     def format(self, record: logging.LogRecord) -> str:
+        """The readable line, with the trace id when a span is active."""
         trace_id, _ = _ids()
         record.trace = f" trace_id={trace_id}" if trace_id else ""
         return super().format(record)

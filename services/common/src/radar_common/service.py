@@ -53,6 +53,7 @@ def stop_on_signals(stop: asyncio.Event) -> None:
 
 
 async def metrics_endpoint(_: Request) -> Response:
+    """Prometheus text of this process's metrics."""
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
 

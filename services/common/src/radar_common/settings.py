@@ -6,12 +6,25 @@ Every variable uses the ``RADAR_`` prefix; the shared names are the same in ever
 
 from __future__ import annotations
 
-from typing import Literal
+from pathlib import Path
+from typing import Annotated, Literal, TypeVar
 
-from pydantic import Field, SecretStr
+from pydantic import BaseModel, BeforeValidator, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
+S = TypeVar("S", bound=BaseSettings)
+
+
+def _empty_is_unset(value: object) -> object:
+    # Charts and .env files set a variable to "" (or blanks) to mean "off".
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+#: Optional settings where an empty variable means unset (None), not an empty value.
+OptionalSecret = Annotated[SecretStr | None, BeforeValidator(_empty_is_unset)]
+OptionalPath = Annotated[Path | None, BeforeValidator(_empty_is_unset)]
+OptionalText = Annotated[str | None, BeforeValidator(_empty_is_unset)]
 
 
 class RadarSettings(BaseSettings):
@@ -52,7 +65,14 @@ class RadarSettings(BaseSettings):
     subject_prefix: str = "radar"
 
 
-class WorkerSettings(RadarSettings):
+class BacklogSettings(RadarSettings):
+    """Settings of a service that exports the JetStream backlog gauges (radar_common.bus.lag)."""
+
+    # Seconds between backlog polls; a scrape interval is enough for KEDA and the dashboards.
+    backlog_poll_seconds: float = Field(default=15.0, ge=0.1)
+
+
+class WorkerSettings(BacklogSettings):
     """Settings of a pull-consumer worker."""
 
     fetch_batch: int = Field(default=10, ge=1, le=1000)
@@ -66,3 +86,45 @@ class WorkerSettings(RadarSettings):
     shutdown_grace_seconds: float = Field(default=25.0, gt=0)
     # A handler running longer is cancelled and retried; at the last delivery the task FAILS.
     step_timeout_seconds: float = Field(default=300.0, ge=0)
+
+
+def setting_names(settings: type[BaseSettings]) -> list[str]:
+    """Every setting a class reads, spelled as its variable after the ``RADAR_`` prefix.
+
+    A nested model (the notifier's per-channel rates, read with the delimiter ``_``) counts
+    once per field: ``slack`` gives ``slack_rate_per_second`` and ``slack_burst``.
+
+    Args:
+        settings: A settings class (not an instance).
+
+    Returns:
+        Lower-case names in field order; ``RADAR_`` + the upper-cased name is the variable.
+    """
+    names: list[str] = []
+    for name, info in settings.model_fields.items():
+        kind = info.annotation
+        if isinstance(kind, type) and issubclass(kind, BaseModel):
+            names += [f"{name}_{sub}" for sub in kind.model_fields]
+        else:
+            names.append(name)
+    return names
+
+
+def load_settings(settings: type[S]) -> S:
+    """Build a service's settings once, from the environment, at start.
+
+    Every ``main()`` calls this and passes the result down; nothing builds settings again.
+
+    Args:
+        settings: The service's settings class.
+
+    Returns:
+        The validated settings.
+
+    Raises:
+        SystemExit: A setting is invalid or a required one is missing ("refusing to start").
+    """
+    try:
+        return settings()
+    except ValidationError as exc:
+        raise SystemExit(f"refusing to start: {exc}") from exc

@@ -122,7 +122,8 @@ async def host_worker(
         checks.update(extra_checks or {})
         http = asyncio.create_task(serve_ops(name, checks, settings, stop))
         try:
-            async with backlog_gauges(bus.js, bus.topology):
+            interval = settings.backlog_poll_seconds
+            async with backlog_gauges(bus.js, bus.topology, interval_seconds=interval):
                 await worker.run(stop)
         finally:
             stop.set()

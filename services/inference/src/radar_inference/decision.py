@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from radar_common.notices.dates import add_months
+from radar_common.notices.severity import Severity, least_severe
 from radar_inference.exposure import (
     Exposure,
     OrderingTerms,
@@ -24,7 +25,6 @@ from radar_inference.exposure import (
 from radar_inference.settings import InferenceSettings
 from radar_inference.where_used import AlternatePart, Stock
 
-SEVERITIES = ("info", "low", "medium", "high", "critical")
 # Notices that are not real obsolescence: informational whatever the exposure.
 INFORMATIONAL_KINDS = frozenset({"packing_withdrawal", "reactivation", "retraction"})
 
@@ -218,12 +218,13 @@ def severity_of(
     notice_kind: str,
     lifecycle_status: str,
     settings: InferenceSettings,
-) -> str:
+) -> Severity:
     """Grade from the score, capped by what kind of notice it is."""
     if not exposure.products or notice_kind in INFORMATIONAL_KINDS:
         return "info"
     if notice_kind == "lifecycle_change" and lifecycle_status == "active":
         return "info"
+    grade: Severity
     if score >= settings.severity_critical:
         grade = "critical"
     elif score >= settings.severity_high:
@@ -232,12 +233,12 @@ def severity_of(
         grade = "medium"
     else:
         grade = "low"
-    cap = "critical"
+    cap: Severity = "critical"
     if notice_kind == "change" or exposure.ltb_need == 0:
         cap = "low"  # a PCN is not a discontinuance; covered demand is not a shortage
     elif lifecycle_status == "nrnd":
         cap = "medium"  # still made: time to act, not an emergency
-    return min(grade, cap, key=SEVERITIES.index)
+    return least_severe(grade, cap)
 
 
 def decide(

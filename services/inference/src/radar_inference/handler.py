@@ -67,15 +67,14 @@ def _outcome_message(arrival: Arrival) -> str:
 def inference_stage(
     topology: Topology,
     pool: asyncpg.Pool,
-    settings: InferenceSettings | None = None,
+    settings: InferenceSettings,
     narrator: CrewNarrator | None = None,
     *,
     task_format: TaskFormat = _no_format,
 ) -> Stage[NormalizedNotice, Assessment]:
     """The stage; ``narrator`` (the crew) only when an LLM is configured; ``task_format``
     names the format of a task's event (recorded with each arrival)."""
-    config = settings or InferenceSettings()
-    assessor = Assessor(config, narrator)
+    assessor = Assessor(settings, narrator)
 
     async def handle(notice: NormalizedNotice, ctx: MessageContext) -> list[Assessment]:
         if not notice.mpn:

@@ -9,11 +9,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import OrderedDict
+from functools import partial
 
 from radar_common.bus.worker import Stage, Worker
 from radar_common.contracts import Assessment, NormalizedNotice
 from radar_common.notices.clock import Clock, clock_of
 from radar_common.service import run_main
+from radar_common.settings import load_settings
 from radar_common.tasks import TaskStore
 from radar_common.worker_host import WorkerRuntime, host_worker
 from radar_inference.crew import CrewNarrator
@@ -76,11 +78,11 @@ async def start_notice_work(
     runtime.stack.push_async_callback(finish)
 
 
-async def build(runtime: WorkerRuntime) -> Stage[NormalizedNotice, Assessment]:
+async def build(
+    settings: InferenceSettings, runtime: WorkerRuntime
+) -> Stage[NormalizedNotice, Assessment]:
+    """The notice stage, with the work stage and the scheduler started beside it."""
     assert runtime.pool is not None
-    settings = (
-        runtime.settings if isinstance(runtime.settings, InferenceSettings) else InferenceSettings()
-    )
     narrator = None
     if settings.llm_model:
         narrator = CrewNarrator(settings)
@@ -97,9 +99,9 @@ async def build(runtime: WorkerRuntime) -> Stage[NormalizedNotice, Assessment]:
 
 
 async def serve(settings: InferenceSettings, stop: asyncio.Event) -> None:
-    await host_worker(settings, build, stop, use_database=True)
+    await host_worker(settings, partial(build, settings), stop, use_database=True)
 
 
 def main() -> None:
-    settings = InferenceSettings()
+    settings = load_settings(InferenceSettings)
     run_main(lambda stop: serve(settings, stop))

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import importlib.util
 from decimal import Decimal
-from pathlib import Path
 from typing import Self
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 
 from radar_common.notices.reminders import parse_offsets
-from radar_common.settings import WorkerSettings
+from radar_common.settings import OptionalPath, WorkerSettings
 
 CREW_MISSING = (
     "RADAR_LLM_MODEL is set but crewai is not installed: install radar-inference[crew] (the "
@@ -67,7 +66,7 @@ class InferenceSettings(WorkerSettings):
     reassess_grace_seconds: float = Field(default=60.0, ge=0)
     reassess_retry_seconds: float = Field(default=600.0, gt=0)
     # Tests only: a file holding today's date (YYYY-MM-DD), read at every use.
-    clock_file: Path | None = None
+    clock_file: OptionalPath = None
 
     # The crew: only when a model is configured (any OpenAI-compatible endpoint).
     llm_model: str = ""
@@ -77,11 +76,6 @@ class InferenceSettings(WorkerSettings):
     llm_call_timeout_seconds: float = Field(default=8.0, gt=0)  # one completion
     llm_retries: int = Field(default=2, ge=0)
     llm_retry_base_seconds: float = Field(default=0.5, ge=0)
-
-    @field_validator("clock_file", mode="before")
-    @classmethod
-    def _empty_is_unset(cls, value: object) -> object:
-        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("reminder_offsets_days")
     @classmethod

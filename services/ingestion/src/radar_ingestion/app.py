@@ -115,7 +115,8 @@ def create_app(settings: IngestionSettings) -> FastAPI:
                 ),
             )
             try:
-                async with backlog_gauges(bus.js, bus.topology):
+                interval = settings.backlog_poll_seconds
+                async with backlog_gauges(bus.js, bus.topology, interval_seconds=interval):
                     yield
             finally:
                 await acceptor.settle()

@@ -11,14 +11,14 @@ from typing import Self
 
 from pydantic import Field, model_validator
 
-from radar_common.settings import RadarSettings
-from radar_ingestion.auth import ApiKey, parse_api_keys
+from radar_common.api_keys import ApiKey, parse_api_keys
+from radar_common.settings import BacklogSettings
 
 # SNS signs with a certificate served from its regional endpoint, e.g. sns.eu-west-1.amazonaws.com.
 SNS_CERT_HOST_PATTERN = r"^sns\.[a-z0-9-]+\.amazonaws\.com(\.cn)?$"
 
 
-class IngestionSettings(RadarSettings):
+class IngestionSettings(BacklogSettings):
     service_name: str = "ingestion"
     http_port: int = 8080
     # API keys with scopes, `key:ingest;key2:read,admin` (radar_ingestion.auth); callers send

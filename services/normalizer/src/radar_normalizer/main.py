@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from functools import partial
 
 import httpx
 
@@ -10,6 +11,7 @@ from radar_common.bus.buckets import object_fetcher
 from radar_common.bus.worker import Stage
 from radar_common.contracts import NormalizedNotice, RawEvent
 from radar_common.service import run_main
+from radar_common.settings import load_settings
 from radar_common.worker_host import WorkerRuntime, host_worker
 from radar_normalizer.catalog import CatalogSnapshot
 from radar_normalizer.handler import normalizer_stage
@@ -33,10 +35,10 @@ def llm_extractor(settings: NormalizerSettings, client: httpx.AsyncClient) -> Ll
     )
 
 
-async def build(runtime: WorkerRuntime) -> Stage[RawEvent, NormalizedNotice]:
-    settings = runtime.settings
-    if not isinstance(settings, NormalizerSettings):
-        settings = NormalizerSettings()
+async def build(
+    settings: NormalizerSettings, runtime: WorkerRuntime
+) -> Stage[RawEvent, NormalizedNotice]:
+    """The normalizer stage, with its LLM client, catalog snapshot and reading processes."""
     set_threshold(settings.review_threshold)
     llm = None
     if settings.llm_model and settings.llm_base_url:
@@ -91,9 +93,9 @@ async def catalog_snapshot(
 
 
 async def serve(settings: NormalizerSettings, stop: asyncio.Event) -> None:
-    await host_worker(settings, build, stop, use_database=settings.catalog_match)
+    await host_worker(settings, partial(build, settings), stop, use_database=settings.catalog_match)
 
 
 def main() -> None:
-    settings = NormalizerSettings()
+    settings = load_settings(NormalizerSettings)
     run_main(lambda stop: serve(settings, stop))

@@ -22,7 +22,6 @@ from decimal import Decimal, InvalidOperation
 from radar_common.contracts import Assessment
 from radar_common.notices.assessments import ACTION_LABELS
 
-SEVERITY_ORDER = ("info", "low", "medium", "high", "critical")
 SEVERITY_EMOJI = {
     "critical": ":red_circle:",
     "high": ":large_orange_circle:",
@@ -53,11 +52,6 @@ CHANGE_LABELS = {
     "state": "State",
 }
 _MONEY_FIELDS = frozenset({"ltb_cost", "revenue_at_risk"})
-
-
-def severity_rank(severity: str) -> int:
-    """Position in info < low < medium < high < critical (unknown counts as info)."""
-    return SEVERITY_ORDER.index(severity) if severity in SEVERITY_ORDER else 0
 
 
 def money(amount: str, currency: str) -> str:

@@ -13,11 +13,12 @@ import json
 import logging
 import smtplib
 import ssl
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
-from typing import Protocol
+from typing import Any, Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import httpx
@@ -104,50 +105,40 @@ def classify(channel: str, response: httpx.Response) -> None:
 
 
 @dataclass
-class HttpChannel:
-    """Slack, Teams or the generic webhook: one JSON POST per alert."""
+class HttpChannel(ABC):
+    """A channel that takes one JSON POST per alert; each subclass lays out its own body."""
 
-    name: str
     url: str
     http: httpx.AsyncClient
     bucket: Bucket
-    signer: Webhook | None = None
+    name: str
 
-    def body(self, alert: Alert, assessment: Assessment) -> bytes:
-        if self.name == "slack":
-            doc = render_slack(alert)
-        elif self.name == "teams":
-            doc = render_teams(alert)
-        else:
-            doc = render_webhook(alert, assessment)
-        return json.dumps(doc, ensure_ascii=False).encode()
+    @abstractmethod
+    def render(self, alert: Alert, assessment: Assessment) -> dict[str, Any]:
+        """The JSON body of one alert."""
+
+    @staticmethod
+    @abstractmethod
+    def render_digest(d: Digest) -> dict[str, Any]:
+        """The JSON body of a daily digest."""
+
+    def headers(self, key: str, body: bytes) -> dict[str, str]:
+        """Headers of one POST; ``key`` is the notification's (or digest's) stable id."""
+        # Receivers that deduplicate (Svix-style gateways, our own consumers) use it;
+        # Slack and Teams ignore it.
+        return {"Content-Type": "application/json", "Idempotency-Key": key}
 
     async def send(self, alert: Alert, assessment: Assessment) -> None:
-        await self._post(self.body(alert, assessment), alert.notification_key, alert.trace_id)
+        await self._post(self.render(alert, assessment), alert.notification_key, alert.trace_id)
 
     async def send_digest(self, digest: Digest) -> None:
-        if self.name == "slack":
-            doc = render_digest_slack(digest)
-        elif self.name == "teams":
-            doc = render_digest_teams(digest)
-        else:
-            doc = render_digest_webhook(digest)
-        await self._post(json.dumps(doc, ensure_ascii=False).encode(), digest.key, "")
+        await self._post(self.render_digest(digest), digest.key, "")
 
-    async def _post(self, body: bytes, key: str, trace_id: str) -> None:
-        headers = {
-            "Content-Type": "application/json",
-            # Receivers that deduplicate (Svix-style gateways, our own consumers) use it;
-            # Slack and Teams ignore it.
-            "Idempotency-Key": key,
-        }
+    async def _post(self, doc: dict[str, Any], key: str, trace_id: str) -> None:
+        body = json.dumps(doc, ensure_ascii=False).encode()
+        headers = self.headers(key, body)
         if trace_id:
             headers["X-Radar-Trace-Id"] = trace_id
-        if self.signer is not None:
-            now = datetime.now(UTC)
-            headers["webhook-id"] = key
-            headers["webhook-timestamp"] = str(int(now.timestamp()))
-            headers["webhook-signature"] = self.signer.sign(key, now, body.decode())
         try:
             response = await self.http.post(self.url, content=body, headers=headers)
         except httpx.TimeoutException as exc:
@@ -155,6 +146,58 @@ class HttpChannel:
         except httpx.TransportError as exc:
             raise DeliveryError(f"{self.name}: {type(exc).__name__}: {exc}") from exc
         classify(self.name, response)
+
+
+@dataclass
+class ChatChannel(HttpChannel):
+    """A chat webhook: what it shows depends on the alert alone."""
+
+    @staticmethod
+    @abstractmethod
+    def layout(alert: Alert) -> dict[str, Any]:
+        """The chat message of one alert."""
+
+    def render(self, alert: Alert, assessment: Assessment) -> dict[str, Any]:
+        return self.layout(alert)
+
+
+@dataclass
+class SlackChannel(ChatChannel):
+    """A Slack incoming webhook: Block Kit."""
+
+    name: str = "slack"
+    layout = staticmethod(render_slack)
+    render_digest = staticmethod(render_digest_slack)
+
+
+@dataclass
+class TeamsChannel(ChatChannel):
+    """A Teams Workflows webhook: an Adaptive Card."""
+
+    name: str = "teams"
+    layout = staticmethod(render_teams)
+    render_digest = staticmethod(render_digest_teams)
+
+
+@dataclass
+class WebhookChannel(HttpChannel):
+    """Any endpoint: the assessment as JSON, signed with Standard Webhooks when a secret is set."""
+
+    name: str = "webhook"
+    signer: Webhook | None = None
+    render_digest = staticmethod(render_digest_webhook)
+
+    def render(self, alert: Alert, assessment: Assessment) -> dict[str, Any]:
+        return render_webhook(alert, assessment)
+
+    def headers(self, key: str, body: bytes) -> dict[str, str]:
+        headers = super().headers(key, body)
+        if self.signer is not None:
+            now = datetime.now(UTC)
+            headers["webhook-id"] = key
+            headers["webhook-timestamp"] = str(int(now.timestamp()))
+            headers["webhook-signature"] = self.signer.sign(key, now, body.decode())
+        return headers
 
 
 @dataclass(frozen=True)
@@ -264,22 +307,22 @@ def build_channels(settings: NotifierSettings, http: httpx.AsyncClient) -> dict[
     channels: dict[str, Channel] = {}
     if s.slack_webhook_url is not None:
         url = s.slack_webhook_url.get_secret_value()
-        bucket = Bucket(destination_key("slack", url), s.slack_rate_per_second, s.slack_burst)
-        channels["slack"] = HttpChannel("slack", url, http, bucket)
+        bucket = Bucket(destination_key("slack", url), s.slack.rate_per_second, s.slack.burst)
+        channels["slack"] = SlackChannel(url, http, bucket)
     if s.teams_webhook_url is not None:
         url = s.teams_webhook_url.get_secret_value()
-        bucket = Bucket(destination_key("teams", url), s.teams_rate_per_second, s.teams_burst)
-        channels["teams"] = HttpChannel("teams", url, http, bucket)
+        bucket = Bucket(destination_key("teams", url), s.teams.rate_per_second, s.teams.burst)
+        channels["teams"] = TeamsChannel(url, http, bucket)
     if s.webhook_url:
         secret = s.webhook_signing_secret
         signer = Webhook(secret.get_secret_value()) if secret is not None else None
         bucket = Bucket(
-            destination_key("webhook", s.webhook_url), s.webhook_rate_per_second, s.webhook_burst
+            destination_key("webhook", s.webhook_url), s.webhook.rate_per_second, s.webhook.burst
         )
-        channels["webhook"] = HttpChannel("webhook", s.webhook_url, http, bucket, signer)
+        channels["webhook"] = WebhookChannel(s.webhook_url, http, bucket, signer=signer)
     if s.smtp_url is not None:
         url = s.smtp_url.get_secret_value()
-        bucket = Bucket(destination_key("email", url), s.smtp_rate_per_second, s.smtp_burst)
+        bucket = Bucket(destination_key("email", url), s.smtp.rate_per_second, s.smtp.burst)
         recipients = [r.strip() for r in s.smtp_to.split(",") if r.strip()]
         channels["email"] = EmailChannel(
             parse_smtp_url(url), s.smtp_from, recipients, bucket, s.http_timeout_seconds

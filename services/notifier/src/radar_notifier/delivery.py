@@ -7,13 +7,20 @@ holding it (and the lease) for minutes.
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import random
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Literal
+
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception_type,
+    stop_after_attempt,
+    stop_after_delay,
+    wait_random_exponential,
+)
 
 from radar_notifier import metrics
 from radar_notifier.channels import Channel, DeliveryError, PermanentDeliveryError, RateLimited
@@ -38,10 +45,40 @@ class Attempted:
     error: str | None = None
 
 
-def backoff(settings: NotifierSettings, retry: int) -> float:
-    """Full-jitter exponential backoff: uniform in [0, min(max, base * 2**retry)]."""
-    ceiling = min(settings.backoff_max_seconds, settings.backoff_base_seconds * 2.0**retry)
-    return random.uniform(0.0, ceiling)  # noqa: S311 - jitter, not cryptography
+def _wait(settings: NotifierSettings, deadline: float) -> Callable[[RetryCallState], float]:
+    """Full-jitter exponential backoff after a transient failure, never past the budget.
+
+    After a 429 there is no backoff: the rate limiter's bucket is blocked for the receiver's
+    ``Retry-After`` and the next token waits for it.
+    """
+    jitter = wait_random_exponential(
+        multiplier=settings.backoff_base_seconds, max=settings.backoff_max_seconds
+    )
+
+    def wait(state: RetryCallState) -> float:
+        failure = state.outcome.exception() if state.outcome else None
+        if isinstance(failure, RateLimited):
+            return 0.0
+        return min(jitter(state), max(0.0, deadline - time.monotonic()))
+
+    return wait
+
+
+def _note_retry(channel: str) -> Callable[[RetryCallState], None]:
+    def note(state: RetryCallState) -> None:
+        failure = state.outcome.exception() if state.outcome else None
+        log.info("%s: attempt %d failed: %s", channel, state.attempt_number, failure)
+        metrics.RETRIES.labels(channel).inc()
+
+    return note
+
+
+class _Stopped(Exception):
+    """Nothing more may be sent in this delivery (the lease is lost, the task cancelled...)."""
+
+    def __init__(self, outcome: Outcome, reason: str) -> None:
+        super().__init__(reason)
+        self.outcome = outcome
 
 
 async def attempt_delivery(
@@ -54,25 +91,27 @@ async def attempt_delivery(
 ) -> Attempted:
     """Run ``send`` (one request to ``channel``) until it succeeds or the bounds are hit.
 
-    At most ``settings.send_attempts`` tries within ``settings.send_budget_seconds``.
+    At most ``settings.send_attempts`` tries within ``settings.send_budget_seconds``
+    (tenacity: transient failures are retried, a permanent refusal is not).
 
     ``clear_to_send`` runs right before each request: it renews the lease and checks the task;
     when it names a reason (``lost``: another sender took over; ``cancelled``) nothing is sent.
     """
     name = channel.name
     deadline = time.monotonic() + settings.send_budget_seconds
-    attempts = 0
-    error: str | None = None
-    while attempts < settings.send_attempts:
+    last_error: str | None = None
+
+    async def one_try() -> None:
         stopped = await clear_to_send()
         if stopped is not None:
-            return Attempted(stopped, attempts, STOP_REASONS.get(stopped, stopped))
-        remaining = deadline - time.monotonic()
-        waited = await limiter.acquire(channel.bucket, max_wait=max(0.0, remaining))
+            raise _Stopped(stopped, STOP_REASONS.get(stopped, stopped))
+        waited = await limiter.acquire(
+            channel.bucket, max_wait=max(0.0, deadline - time.monotonic())
+        )
         if waited is None:
             reason = f"{name}: rate limit would delay past this delivery's budget"
-            return Attempted(
-                "failed", attempts, f"{reason}; last error: {error}" if error else reason
+            raise _Stopped(
+                "failed", f"{reason}; last error: {last_error}" if last_error else reason
             )
         if waited:
             metrics.RATE_LIMIT_WAIT.labels(name).inc(waited)
@@ -80,24 +119,37 @@ async def attempt_delivery(
             stopped = await clear_to_send()
             if stopped is not None:
                 await limiter.give_back(channel.bucket)
-                return Attempted(stopped, attempts, STOP_REASONS.get(stopped, stopped))
-        attempts += 1
+                raise _Stopped(stopped, STOP_REASONS.get(stopped, stopped))
         try:
             await send()
-        except PermanentDeliveryError as exc:
-            return Attempted("dead", attempts, str(exc))
         except RateLimited as exc:
             metrics.HTTP_429.labels(name).inc()
-            error = f"{exc} (Retry-After {exc.retry_after:g}s)"
             await limiter.block(channel.bucket, exc.retry_after)
-        except DeliveryError as exc:
-            error = str(exc)
-            pause = min(backoff(settings, attempts - 1), max(0.0, deadline - time.monotonic()))
-            if attempts < settings.send_attempts and pause > 0:
-                await asyncio.sleep(pause)
-        else:
-            return Attempted("sent", attempts)
-        log.info("%s: attempt %d failed: %s", name, attempts, error)
-        if attempts < settings.send_attempts and time.monotonic() < deadline:
-            metrics.RETRIES.labels(name).inc()
-    return Attempted("failed", attempts, error)
+            raise RateLimited(f"{exc} (Retry-After {exc.retry_after:g}s)", exc.retry_after) from exc
+
+    retrying = AsyncRetrying(
+        stop=stop_after_attempt(settings.send_attempts)
+        | stop_after_delay(settings.send_budget_seconds),
+        wait=_wait(settings, deadline),
+        retry=retry_if_exception_type(DeliveryError),
+        before_sleep=_note_retry(name),
+        reraise=True,
+    )
+    attempts = 0
+    try:
+        async for attempt in retrying:
+            with attempt:
+                attempts = attempt.retry_state.attempt_number
+                try:
+                    await one_try()
+                except DeliveryError as exc:
+                    last_error = str(exc)
+                    raise
+    except _Stopped as stop:
+        # The try that was stopped sent nothing.
+        return Attempted(stop.outcome, attempts - 1, str(stop))
+    except PermanentDeliveryError as exc:
+        return Attempted("dead", attempts, str(exc))
+    except DeliveryError as exc:
+        return Attempted("failed", attempts, str(exc))
+    return Attempted("sent", attempts)

@@ -10,11 +10,11 @@ what is not settled yet.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import socket
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import asyncpg
@@ -30,7 +30,7 @@ from radar_notifier.delivery import Outcome, attempt_delivery
 from radar_notifier.digest import enqueue
 from radar_notifier.ratelimit import RateLimiter
 from radar_notifier.records import NotificationRecord
-from radar_notifier.routing import RoutingTable
+from radar_notifier.routing import Plan, RoutingTable, plan
 from radar_notifier.settings import NotifierSettings
 
 log = logging.getLogger(__name__)
@@ -83,75 +83,67 @@ class Notifier:
     async def handle(self, a: Assessment, ctx: MessageContext) -> list[NotificationResult]:
         if not a.assessment_id:
             raise PermanentError("assessment without an assessment_id")
-        enabled = list(self.channels)
-        chosen = self.routes.channels_for(a, enabled)
         replayed = (ctx.msg.headers or {}).get(CHANNEL_HEADER, "")
-        if replayed in self.channels:
-            # A replayed dead letter of one notification: that channel only, once more.
-            await records.revive(self.pool, a.assessment_id, replayed)
-            chosen = [replayed]
-        batched: dict[str, str] = {}
-        for route, channel in self.routes.digests_for(a, enabled):
-            alert = build_alert(
-                a, public_url=self.settings.public_url, console_url=self.settings.console_url
-            )
-            await enqueue(self.pool, route, channel, a, alert)
-            batched.setdefault(channel, route)
-        for channel in enabled:
-            if channel not in chosen:
-                reason = (
-                    f"in the daily digest of route {batched[channel]}"
-                    if channel in batched
-                    else f"not routed (severity {a.severity or 'info'})"
-                )
-                await records.skip(
-                    self.pool,
-                    assessment_id=a.assessment_id,
-                    channel=channel,
-                    task_id=a.task_id,
-                    trace_id=a.trace_id,
-                    reason=reason,
-                )
-                metrics.NOTIFICATIONS.labels(channel, "skipped").inc()
-        keepalive = asyncio.create_task(self._keepalive(ctx))
-        try:
-            # Every channel runs to its end even when another fails (say, the database
-            # blinked while recording an outcome); the first error then fails this delivery.
-            results = await asyncio.gather(
-                *(self._notify(c, a, ctx) for c in chosen), return_exceptions=True
-            )
-        finally:
-            keepalive.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await keepalive
-        outcomes: list[str] = []
+        chosen = plan(self.routes, a, self.channels, replayed=replayed)
+        await self._record_plan(chosen, a)
+        # Every channel runs to its end even when another fails (say, the database blinked
+        # while recording an outcome); the first error then fails this delivery. The runtime
+        # heartbeats the message meanwhile (rate limits and retries may take a while).
+        results = await asyncio.gather(
+            *(self._notify(c, a, ctx) for c in chosen.send), return_exceptions=True
+        )
         for result in results:
             if isinstance(result, BaseException):
                 raise result
-            outcomes.append(result)
-        newly_dead = [c for c, o in zip(chosen, outcomes, strict=True) if o == "dead"]
+        newly_dead = [c for c, o in zip(chosen.send, results, strict=True) if o == "dead"]
+        if ctx.last_attempt:
+            newly_dead += await self._give_up(a, chosen.send, ctx.deliveries)
         rows = await records.of_assessment(self.pool, a.assessment_id)
-        pending = [r for r in rows if r.channel in chosen and not r.settled]
-        if pending and ctx.last_attempt:
-            for r in pending:
-                if r.state == "failed":
-                    reason = f"gave up after {ctx.deliveries} deliveries: {r.last_error}"
-                    if await records.give_up(self.pool, r.notification_id, reason):
-                        metrics.NOTIFICATIONS.labels(r.channel, "dead").inc()
-                        newly_dead.append(r.channel)
-            rows = await records.of_assessment(self.pool, a.assessment_id)
-            pending = [r for r in rows if r.channel in chosen and not r.settled]
         for r in rows:
             await ctx.add_result("notifications", r.summary(), "notification_id")
         by_channel = {r.channel: r for r in rows}
         for channel in newly_dead:
             await self._dead_letter(by_channel[channel], ctx)
+        pending = [r for r in rows if r.channel in chosen.send and not r.settled]
         if pending:
             raise ChannelsPending(
                 "; ".join(f"{r.channel}: {r.last_error or r.state}" for r in pending)
             )
-        await self._report(a, ctx, [by_channel[c] for c in chosen if c in by_channel])
+        await self._report(a, ctx, [by_channel[c] for c in chosen.send if c in by_channel])
         return [as_result(r) for r in rows]
+
+    async def _record_plan(self, chosen: Plan, a: Assessment) -> None:
+        """Revive a replayed channel, queue the digests, record the skipped channels."""
+        if chosen.revive:
+            await records.revive(self.pool, a.assessment_id, chosen.revive)
+        if chosen.digests:
+            alert = build_alert(
+                a, public_url=self.settings.public_url, console_url=self.settings.console_url
+            )
+            for route, channel in chosen.digests:
+                await enqueue(self.pool, route, channel, a, alert)
+        for channel, reason in chosen.skips:
+            await records.skip(
+                self.pool,
+                assessment_id=a.assessment_id,
+                channel=channel,
+                task_id=a.task_id,
+                trace_id=a.trace_id,
+                reason=reason,
+            )
+            metrics.NOTIFICATIONS.labels(channel, "skipped").inc()
+
+    async def _give_up(self, a: Assessment, channels: Sequence[str], deliveries: int) -> list[str]:
+        """At the last delivery, failed notifications become dead; returns their channels."""
+        rows = await records.of_assessment(self.pool, a.assessment_id)
+        dead: list[str] = []
+        for r in rows:
+            if r.channel in channels and r.state == "failed":
+                reason = f"gave up after {deliveries} deliveries: {r.last_error}"
+                if await records.give_up(self.pool, r.notification_id, reason):
+                    metrics.NOTIFICATIONS.labels(r.channel, "dead").inc()
+                    dead.append(r.channel)
+        return dead
 
     async def _notify(self, channel_name: str, a: Assessment, ctx: MessageContext) -> str:
         """Send on one channel unless settled or held by a live sender; return the outcome."""
@@ -159,7 +151,7 @@ class Notifier:
         claim = await self._claim(channel_name, a)
         # Another sender holds the lease: a replica still sending (it will settle soon) or a
         # process that died mid-send (its lease runs out). Wait for either, at most one lease,
-        # rather than burning redeliveries; the keepalive holds the message meanwhile.
+        # rather than burning redeliveries; the runtime's heartbeat holds the message.
         waited = 0.0
         while not claim.owned and not claim.record.settled:
             remaining = await records.lease_remaining(self.pool, claim.record.notification_id)
@@ -226,13 +218,6 @@ class Notifier:
             owner=self.owner,
             lease_seconds=self.settings.lease_seconds,
         )
-
-    async def _keepalive(self, ctx: MessageContext) -> None:
-        # Sends may take a while (rate limits, retries): keep the message from redelivery.
-        interval = max(0.5, self.settings.ack_wait_seconds / 3)
-        while True:
-            await asyncio.sleep(interval)
-            await ctx.heartbeat()
 
     async def _report(
         self, a: Assessment, ctx: MessageContext, chosen: list[NotificationRecord]

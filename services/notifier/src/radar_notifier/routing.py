@@ -11,17 +11,16 @@ from __future__ import annotations
 import fnmatch
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from radar_common.contracts import Assessment
-from radar_notifier.alert import severity_rank
+from radar_common.notices.severity import Severity, severity_rank
 
 log = logging.getLogger(__name__)
-Severity = Literal["info", "low", "medium", "high", "critical"]
 DEFAULT_MIN_SEVERITY: Severity = "medium"
 
 
@@ -112,6 +111,52 @@ class RoutingTable(BaseModel):
     @property
     def has_digests(self) -> bool:
         return any(r.digest for r in self.routes)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What becomes of one assessment on each enabled channel (worked out without I/O).
+
+    Attributes:
+        send: channels that get the alert now, in the order they are enabled.
+        digests: ``(route, channel)`` daily digests the assessment joins.
+        skips: ``(channel, reason)`` for every other enabled channel (recorded as skipped).
+        revive: a replayed dead letter's channel, to be tried once more (else empty).
+    """
+
+    send: tuple[str, ...]
+    digests: tuple[tuple[str, str], ...] = ()
+    skips: tuple[tuple[str, str], ...] = ()
+    revive: str = ""
+
+
+def plan(table: RoutingTable, a: Assessment, enabled: Iterable[str], *, replayed: str = "") -> Plan:
+    """Where ``a`` goes: the channels its routes choose, its digests, and why the rest skip it.
+
+    ``replayed`` names the channel of a replayed dead letter: that channel alone is sent to.
+    """
+    on = list(enabled)
+    send = [replayed] if replayed in on else table.channels_for(a, on)
+    digests = table.digests_for(a, on)
+    batched: dict[str, str] = {}
+    for route, channel in digests:
+        batched.setdefault(channel, route)
+    skips = [
+        (
+            channel,
+            f"in the daily digest of route {batched[channel]}"
+            if channel in batched
+            else f"not routed (severity {a.severity or 'info'})",
+        )
+        for channel in on
+        if channel not in send
+    ]
+    return Plan(
+        send=tuple(send),
+        digests=tuple(digests),
+        skips=tuple(skips),
+        revive=replayed if replayed in on else "",
+    )
 
 
 def default_table(enabled: Iterable[str]) -> RoutingTable:

@@ -12,13 +12,14 @@ import functools
 import re
 from collections.abc import Iterable, Mapping
 
-UNKNOWN = "unknown"
-ACTIVE = "active"
-# Least to most severe; "unknown" is outside the order (a source that does not know the part
-# says nothing about it).
-STATUSES = (ACTIVE, "nrnd", "eol", "obsolete")
-LIFECYCLE_CHANGE = "lifecycle_change"
-REACTIVATION = "reactivation"
+from radar_common.notices.facts import LIFECYCLE_ORDER, LifecycleStatus, NoticeKind
+
+# The shared vocabulary (radar_common.notices.facts), as the plain strings records hold.
+UNKNOWN = LifecycleStatus.UNKNOWN.value
+ACTIVE = LifecycleStatus.ACTIVE.value
+STATUSES = tuple(s.value for s in LIFECYCLE_ORDER)
+LIFECYCLE_CHANGE = NoticeKind.LIFECYCLE_CHANGE.value
+REACTIVATION = NoticeKind.REACTIVATION.value
 _PARENTHESIS = re.compile(r"\(.*?\)|\[.*?\]")
 
 

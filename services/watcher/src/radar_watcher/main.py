@@ -17,6 +17,7 @@ import httpx
 from radar_common.db import connect_pool, migrate
 from radar_common.logs import configure_logging
 from radar_common.service import run_main, serve_ops
+from radar_common.settings import load_settings
 from radar_common.telemetry import configure_tracing, shutdown_tracing
 from radar_watcher.courier import Courier
 from radar_watcher.settings import WatcherSettings
@@ -56,5 +57,5 @@ async def serve(settings: WatcherSettings, stop: asyncio.Event) -> None:
 
 
 def main() -> None:
-    settings = WatcherSettings()
+    settings = load_settings(WatcherSettings)
     run_main(lambda stop: serve(settings, stop))

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Self
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, model_validator
 
-from radar_common.settings import RadarSettings
+from radar_common.settings import OptionalSecret, RadarSettings
 
 REMOTE_SOURCES = ("nexar", "siliconexpert", "digikey", "mouser")
 
@@ -37,7 +37,7 @@ class WatcherSettings(RadarSettings):
 
     # Where changes go: ingestion's POST /v1/ingest/component-alert (empty: RADAR_PUBLIC_URL).
     ingest_url: str = ""
-    watcher_api_key: SecretStr | None = None
+    watcher_api_key: OptionalSecret = None
     ingest_attempts: int = Field(default=6, ge=1, le=50)
     # Provider and ingestion HTTP calls.
     http_timeout_seconds: float = Field(default=30.0, gt=0)
@@ -47,7 +47,7 @@ class WatcherSettings(RadarSettings):
 
     # Nexar (Octopart data): GraphQL with a client-credentials token.
     nexar_client_id: str = ""
-    nexar_client_secret: SecretStr | None = None
+    nexar_client_secret: OptionalSecret = None
     nexar_url: str = "https://api.nexar.com/graphql"
     nexar_token_url: str = "https://identity.nexar.com/connect/token"  # noqa: S105 - a URL
     nexar_requests_per_minute: float = Field(default=60.0, gt=0)
@@ -56,37 +56,24 @@ class WatcherSettings(RadarSettings):
 
     # SiliconExpert ProductAPI: session from authenticateUser, then listPartSearch.
     siliconexpert_login: str = ""
-    siliconexpert_api_key: SecretStr | None = None
+    siliconexpert_api_key: OptionalSecret = None
     siliconexpert_url: str = "https://api.siliconexpert.com/ProductAPI"
     siliconexpert_requests_per_minute: float = Field(default=60.0, gt=0)
     siliconexpert_requests_per_day: int = Field(default=0, ge=0)
 
     # Digi-Key Product Information v4: OAuth2 client credentials.
     digikey_client_id: str = ""
-    digikey_client_secret: SecretStr | None = None
+    digikey_client_secret: OptionalSecret = None
     digikey_url: str = "https://api.digikey.com"
     digikey_locale_site: str = "US"
     digikey_requests_per_minute: float = Field(default=120.0, gt=0)
     digikey_requests_per_day: int = Field(default=1000, ge=0)
 
     # Mouser Search API: an API key.
-    mouser_api_key: SecretStr | None = None
+    mouser_api_key: OptionalSecret = None
     mouser_url: str = "https://api.mouser.com/api/v1"
     mouser_requests_per_minute: float = Field(default=30.0, gt=0)
     mouser_requests_per_day: int = Field(default=1000, ge=0)
-
-    @field_validator(
-        "watcher_api_key",
-        "nexar_client_secret",
-        "siliconexpert_api_key",
-        "digikey_client_secret",
-        "mouser_api_key",
-        mode="before",
-    )
-    @classmethod
-    def _empty_is_unset(cls, value: object) -> object:
-        # Charts set a variable to "" to mean "off".
-        return None if isinstance(value, str) and not value.strip() else value
 
     @model_validator(mode="after")
     def _sources_have_credentials(self) -> Self:

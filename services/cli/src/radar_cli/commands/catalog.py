@@ -7,7 +7,6 @@ the error names the file, line and column.
 
 from __future__ import annotations
 
-import asyncio
 from importlib import resources
 from pathlib import Path
 from typing import Annotated
@@ -17,6 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from radar_cli.devenv import setting
+from radar_cli.outcome import run_or_exit
 from radar_common.catalog import CatalogError, ImportReport
 from radar_common.catalog.directory import import_directory
 
@@ -53,14 +53,12 @@ def import_dir(
     """Import a catalog folder; each file given replaces its table, all or nothing."""
     console = Console()
     url = setting("RADAR_DATABASE_URL", database_url, DEFAULT_DATABASE_URL) or DEFAULT_DATABASE_URL
-    try:
-        report = asyncio.run(import_directory(url, directory))
-    except CatalogError as exc:
-        console.print(f"[red]import refused, nothing changed:[/red] {exc}")
-        raise typer.Exit(1) from exc
-    except ConnectionError as exc:
-        console.print(f"[red]cannot reach the database:[/red] {exc}")
-        raise typer.Exit(2) from exc
+    report = run_or_exit(
+        console,
+        import_directory(url, directory),
+        refused=CatalogError,
+        refused_label="import refused, nothing changed",
+    )
     console.print(report_table(report))
     if report.parts_without_stock:
         console.print(

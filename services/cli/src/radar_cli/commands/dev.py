@@ -34,8 +34,8 @@ from radar_cli.devenv import STATE_DIR, write_dev_env
 from radar_cli.inbox import AlertInbox
 from radar_cli.infra import NatsServer, PostgresServer, free_port
 from radar_cli.stack import Stack
+from radar_common.api_keys import parse_api_keys
 from radar_common.catalog.directory import import_directory_sync
-from radar_ingestion.auth import parse_api_keys
 
 console = Console(highlight=False)
 PREFERRED_PORTS = {

@@ -34,6 +34,7 @@ from rich.table import Table
 
 from radar_cli.commands.catalog import demo_catalog_dir
 from radar_cli.devenv import setting
+from radar_cli.outcome import run_or_exit
 from radar_common.catalog.directory import import_directory_sync
 from radar_common.service import run_main
 from radar_watcher import records
@@ -109,14 +110,9 @@ def watch(
                 tasks[source] = bars.add_task(source, total=total)
             bars.update(tasks[source], completed=checked, total=max(total, checked))
 
-        try:
-            result = asyncio.run(run_once(settings, progress))
-        except LeaseBusy as exc:
-            console.print(f"[red]not run:[/] {exc}")
-            raise typer.Exit(1) from exc
-        except ConnectionError as exc:
-            console.print(f"[red]cannot reach the database:[/] {exc}")
-            raise typer.Exit(2) from exc
+        result = run_or_exit(
+            console, run_once(settings, progress), refused=LeaseBusy, refused_label="not run"
+        )
         for cycle in result.cycles:  # a finished cycle's bar ends full
             if cycle.source in tasks:
                 task = tasks[cycle.source]

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -23,14 +22,6 @@ from radar_common.bus.topology import Topology
 
 log = logging.getLogger(__name__)
 DEFAULT_INTERVAL_SECONDS = 15.0
-
-
-def poll_interval() -> float:
-    """Seconds between polls: ``RADAR_BACKLOG_POLL_SECONDS``, default 15 (a scrape interval)."""
-    try:
-        return max(0.1, float(os.environ.get("RADAR_BACKLOG_POLL_SECONDS", "")))
-    except ValueError:
-        return DEFAULT_INTERVAL_SECONDS
 
 
 @dataclass(frozen=True)
@@ -102,14 +93,13 @@ async def poll_backlog(
     topology: Topology,
     stop: asyncio.Event,
     *,
-    interval_seconds: float | None = None,
+    interval_seconds: float = DEFAULT_INTERVAL_SECONDS,
 ) -> None:
     """Refresh the backlog gauges every ``interval_seconds`` until ``stop`` is set.
 
     A failed poll (server restarting, disconnected) is counted and retried on the next tick;
     the gauges keep their last value meanwhile.
     """
-    interval = interval_seconds if interval_seconds is not None else poll_interval()
     while not stop.is_set():
         try:
             export_backlog(await read_backlog(js, topology))
@@ -117,16 +107,17 @@ async def poll_backlog(
             metrics.LAG_POLL_ERRORS.inc()
             log.debug("backlog poll failed: %r", exc)
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=interval)
+            await asyncio.wait_for(stop.wait(), timeout=interval_seconds)
 
 
 @contextlib.asynccontextmanager
 async def backlog_gauges(
-    js: JetStreamContext, topology: Topology, *, interval_seconds: float | None = None
+    js: JetStreamContext, topology: Topology, *, interval_seconds: float = DEFAULT_INTERVAL_SECONDS
 ) -> AsyncIterator[None]:
     """Poll the backlog in the background for the duration of the ``async with`` block.
 
-    For an app lifespan (ingestion): ``async with backlog_gauges(bus.js, bus.topology): yield``.
+    For an app lifespan (ingestion): ``async with backlog_gauges(bus.js, bus.topology,
+    interval_seconds=settings.backlog_poll_seconds): yield``.
     """
     stop = asyncio.Event()
     task = asyncio.create_task(poll_backlog(js, topology, stop, interval_seconds=interval_seconds))

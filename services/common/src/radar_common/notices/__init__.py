@@ -6,6 +6,7 @@ functions, so they can never disagree about what a notice is or what happened to
 - :mod:`~radar_common.notices.identity` — which record an arrival belongs to (keys, revisions);
 - :mod:`~radar_common.notices.facts` — a notice's facts and what changed between two versions;
 - :mod:`~radar_common.notices.dates` — the J-STD-048 dates a notice does not state;
+- :mod:`~radar_common.notices.severity` — the five severity grades and their one order;
 - :mod:`~radar_common.notices.records` — reading records (one, a filtered page, sources);
 - :mod:`~radar_common.notices.arrivals` — recording an arrival: new, merged, revised, closed;
 - :mod:`~radar_common.notices.review` — a person confirms or corrects what was read;

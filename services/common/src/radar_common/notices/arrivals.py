@@ -86,6 +86,7 @@ class Arrival:
 
     @property
     def needs_assessment(self) -> bool:
+        """Whether this arrival changed what the notice says (new or revised), so it is assessed."""
         return self.outcome in ("new", "revised")
 
     def summary(self) -> dict[str, Any]:

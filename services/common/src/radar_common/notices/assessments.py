@@ -59,6 +59,7 @@ class Figures:
 
     @classmethod
     def of_assessment(cls, a: Assessment) -> Figures:
+        """The figures of an assessment as they are compared and stored."""
         return cls(
             a.severity,
             a.recommended_action,
@@ -70,6 +71,7 @@ class Figures:
         )
 
     def as_dict(self) -> dict[str, Any]:
+        """The figures as JSON (money as text with two decimals)."""
         return {
             "severity": self.severity,
             "recommended_action": self.recommended_action,

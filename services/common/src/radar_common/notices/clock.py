@@ -17,13 +17,17 @@ log = logging.getLogger(__name__)
 
 
 class Clock(Protocol):
-    def today(self) -> date: ...
+    """Where today's date comes from (the system, a test, a file)."""
+
+    def today(self) -> date:
+        """Today's date (UTC)."""
 
 
 class SystemClock:
     """The calendar day in UTC."""
 
     def today(self) -> date:
+        """Today's date in UTC."""
         return datetime.now(UTC).date()
 
 
@@ -34,9 +38,11 @@ class FixedClock:
     day: date
 
     def today(self) -> date:
+        """The date set last."""
         return self.day
 
     def set(self, day: date) -> None:
+        """Move the clock to ``day``."""
         self.day = day
 
 
@@ -47,6 +53,7 @@ class FileClock:
     path: Path
 
     def today(self) -> date:
+        """The date the file holds."""
         try:
             return date.fromisoformat(self.path.read_text().strip())
         except (OSError, ValueError) as exc:

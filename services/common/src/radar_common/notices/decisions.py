@@ -26,6 +26,8 @@ from radar_common.notices.records import NoticeRecord, lock_for_change, update
 
 
 class DecisionAction(StrEnum):
+    """What people decided about a notice (``POST .../decision``)."""
+
     ACKNOWLEDGE = "acknowledge"
     LAST_TIME_BUY = "last_time_buy"
     ALTERNATE = "alternate"
@@ -42,6 +44,8 @@ DECISION_ACTIONS = tuple(DecisionAction)
 
 @dataclass(frozen=True)
 class DecisionInput:
+    """A decision as a caller sends it; :func:`validate` checks it."""
+
     actor: str
     action: str
     quantity: int | None = None

@@ -36,11 +36,23 @@ class NoticeKind(StrEnum):
 
 
 class LifecycleStatus(StrEnum):
+    """A part's lifecycle status: the one list every source's words are mapped onto."""
+
     ACTIVE = "active"
     NRND = "nrnd"
     EOL = "eol"
     OBSOLETE = "obsolete"
     UNKNOWN = "unknown"
+
+
+#: Least to most severe; ``unknown`` is outside the order (a source that does not know the
+#: part says nothing about it).
+LIFECYCLE_ORDER: tuple[LifecycleStatus, ...] = (
+    LifecycleStatus.ACTIVE,
+    LifecycleStatus.NRND,
+    LifecycleStatus.EOL,
+    LifecycleStatus.OBSOLETE,
+)
 
 
 class Role(StrEnum):
@@ -120,6 +132,7 @@ class NoticeFacts:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> NoticeFacts:
+        """Facts from their stored JSON; unknown keys are ignored."""
         known = {f.name for f in fields(cls)}
         values = {k: v for k, v in data.items() if k in known}
         for name in ("inferred_fields", "supersedes"):
@@ -127,6 +140,7 @@ class NoticeFacts:
         return cls(**values)
 
     def as_dict(self) -> dict[str, Any]:
+        """The facts as stored JSON."""
         out = asdict(self)
         out["inferred_fields"] = list(self.inferred_fields)
         out["supersedes"] = list(self.supersedes)
@@ -164,10 +178,12 @@ class Change:
     after: str
 
     def as_dict(self) -> dict[str, str]:
+        """The change as stored JSON."""
         return {"field": self.field, "before": self.before, "after": self.after}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Change:
+        """A change from its stored JSON."""
         return cls(str(data["field"]), str(data.get("before", "")), str(data.get("after", "")))
 
 

@@ -46,6 +46,8 @@ KIND_OF_ACTION = {
 
 @dataclass(frozen=True)
 class AuditEntry:
+    """One line of a notice record's append-only trail."""
+
     audit_id: int
     record_id: str
     at: datetime
@@ -57,9 +59,11 @@ class AuditEntry:
 
     @property
     def kind(self) -> str:
+        """The entry's kind as the API groups actions (``KIND_OF_ACTION``)."""
         return KIND_OF_ACTION.get(self.action, "other")
 
     def as_dict(self) -> dict[str, Any]:
+        """The entry as the API returns it."""
         return {
             "audit_id": self.audit_id,
             "at": self.at.isoformat(),

@@ -129,15 +129,18 @@ async def catalog_changed(db: Executor, origin: str) -> int:
 
 
 async def last_catalog_change(db: Executor) -> int:
+    """The id of the latest catalog change recorded (0 when none)."""
     return int(await db.fetchval("SELECT coalesce(max(change_id), 0) FROM notice_catalog_changes"))
 
 
 async def scheduler_state(db: Executor, name: str) -> str:
+    """A scheduler's stored state by name (empty when never set)."""
     value = await db.fetchval("SELECT value FROM notice_scheduler_state WHERE name = $1", name)
     return str(value) if value is not None else ""
 
 
 async def set_scheduler_state(db: Executor, name: str, value: str) -> None:
+    """Store a scheduler's state by name (upsert)."""
     await db.execute(
         """
         INSERT INTO notice_scheduler_state (name, value) VALUES ($1, $2)

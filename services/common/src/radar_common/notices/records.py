@@ -26,6 +26,8 @@ from radar_common.partnumbers import base_mpn
 
 
 class NoticeState(StrEnum):
+    """Where a notice record stands in its lifecycle, as people work on it."""
+
     NEW = "new"
     NEEDS_REVIEW = "needs_review"
     ACKNOWLEDGED = "acknowledged"
@@ -90,10 +92,12 @@ class NoticeRecord:
 
     @property
     def is_open(self) -> bool:
+        """Whether the record is still open (not closed)."""
         return self.state != "closed"
 
     @property
     def undecided(self) -> bool:
+        """Whether nobody has decided about the notice yet."""
         return self.state in UNDECIDED_STATES
 
     def summary(self) -> dict[str, Any]:
@@ -170,6 +174,7 @@ _WRITABLE = frozenset(
 
 
 def record_of(row: asyncpg.Record) -> NoticeRecord:
+    """A record from its ``notice_records`` row."""
     values = {name: row[name] for name in _COLUMNS}
     values["facts"] = NoticeFacts.from_dict(row["facts"])
     values["review_reasons"] = tuple(row["review_reasons"])
@@ -320,6 +325,8 @@ class NoticeFilter:
 
 @dataclass(frozen=True)
 class Page:
+    """One page of records and the cursor of the next (None at the end)."""
+
     items: list[NoticeRecord]
     next_cursor: str | None
 
@@ -331,6 +338,7 @@ def _like_prefix(text: str) -> str:
 
 
 def encode_cursor(record: NoticeRecord) -> str:
+    """The opaque cursor that continues a page after ``record``."""
     raw = f"{record.created_at.isoformat()}|{record.record_id}"
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 

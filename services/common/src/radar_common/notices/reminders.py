@@ -25,6 +25,8 @@ from radar_common.notices.records import UNDECIDED_STATES, Executor, transaction
 
 @dataclass(frozen=True)
 class DueReminder:
+    """A reminder due for a record: ``offset_days`` before its LTB date."""
+
     record_id: str
     ltb: date
     offset_days: int
@@ -32,6 +34,7 @@ class DueReminder:
 
     @property
     def key(self) -> str:
+        """What identifies the reminder (its LTB date and offset), so it is sent once."""
         return f"{self.ltb.isoformat()}:{self.offset_days}"
 
 

@@ -61,6 +61,8 @@ class MentionRole:
 
 @dataclass(frozen=True)
 class ReviewInput:
+    """A review as a person sends it: corrected fields and mention roles."""
+
     actor: str
     corrections: dict[str, str] = field(default_factory=dict)
     mentions: tuple[MentionRole, ...] = ()
@@ -73,6 +75,8 @@ class ReviewInput:
 
 @dataclass(frozen=True)
 class ReviewResult:
+    """The reviewed record and what the review changed."""
+
     record: NoticeRecord
     # Every field that changed (audit) and those that matter for the assessment.
     changes: tuple[Change, ...]

@@ -22,12 +22,12 @@ from fastapi import Depends, Request, Response
 from fastapi.params import Depends as DependsParam
 from fastapi.routing import APIRoute
 
+from radar_common.api_keys import ALL_SCOPES
 from radar_common.bus.connection import Bus
 from radar_common.db import migrate
 from radar_common.tasks import TaskStore
 from radar_ingestion.acceptance import Acceptor
 from radar_ingestion.auth import (
-    ALL_SCOPES,
     Authenticator,
     SignatureError,
     StaleSignature,

@@ -7,9 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from radar_notifier.alert import SEVERITY_EMOJI, more
-from radar_notifier.formats.slack import SECTION_CHARS, escape
+from radar_notifier.formats.slack import escape, header, message, section
 from radar_notifier.formats.teams import MAX_BYTES
-from radar_notifier.formats.text import clip
 
 LINES_PER_SECTION = 10
 MAX_SECTIONS = 45
@@ -51,15 +50,10 @@ def render_digest_slack(d: Digest) -> dict[str, Any]:
         for e in d.entries
     ]
     shown = more(lines, LINES_PER_SECTION * MAX_SECTIONS)
-    blocks: list[dict[str, Any]] = [
-        {"type": "header", "text": {"type": "plain_text", "text": clip(d.title, 150)}}
+    chunks = [
+        "\n".join(shown[i : i + LINES_PER_SECTION]) for i in range(0, len(shown), LINES_PER_SECTION)
     ]
-    for start in range(0, len(shown), LINES_PER_SECTION):
-        chunk = "\n".join(shown[start : start + LINES_PER_SECTION])
-        blocks.append(
-            {"type": "section", "text": {"type": "mrkdwn", "text": clip(chunk, SECTION_CHARS)}}
-        )
-    return {"text": clip(render_digest_text(d, limit=20), 3000), "blocks": blocks}
+    return message(render_digest_text(d, limit=20), [header(d.title), *map(section, chunks)])
 
 
 def render_digest_teams(d: Digest) -> dict[str, Any]:

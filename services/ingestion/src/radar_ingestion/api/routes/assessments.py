@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 from google.protobuf.json_format import MessageToDict, ParseDict
 
 from radar_common.contracts import Assessment
+from radar_common.notices.severity import Severity
 from radar_common.partnumbers import normalize_mpn
 from radar_ingestion.api.deps import CredentialsFirst, PoolDep, require_scope
 from radar_ingestion.problems import Problem
@@ -18,7 +19,6 @@ router = APIRouter(
     tags=["assessments"],
     dependencies=[require_scope("read")],
 )
-Severity = Literal["critical", "high", "medium", "low", "info"]
 
 
 def _document(body: dict[str, Any]) -> dict[str, Any]:

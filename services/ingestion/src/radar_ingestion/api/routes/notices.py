@@ -37,6 +37,7 @@ from radar_common.notices.records import (
     revisions_of,
     sources_of,
 )
+from radar_common.notices.severity import Severity
 from radar_common.notices.work import queue_review_work
 from radar_ingestion.api.deps import CredentialsFirst, PoolDep, StateDep, require_scope
 from radar_ingestion.problems import Problem
@@ -48,7 +49,6 @@ WRITE_AUTH = [require_scope("admin")]
 
 router = APIRouter(route_class=CredentialsFirst, prefix="/v1", tags=["notices"])
 RecordId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$", description="The notice record id")]
-Severity = Literal["critical", "high", "medium", "low", "info"]
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such notice record"}}
 WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
     **NOT_FOUND,
