@@ -159,9 +159,24 @@ def paced(wrk: str, url: str, pids: list[int], args: argparse.Namespace) -> dict
     conns = args.paced_connections
     interval_ms = 1000 * conns / args.rate
     probe = wrk_run(wrk, url, connections=conns, seconds=3, pace_ms=interval_ms)
-    pace = max(1.0, interval_ms - probe["mean_ms"] - 0.5)
+    # rate = conns / (pause + latency): the probe's rate says what the latency adds.
+    added_ms = max(0.0, 1000 * conns / max(probe["rps"], 1e-9) - interval_ms)
+    pace = max(interval_ms / 2, interval_ms - added_ms)
     result = measured(wrk, url, pids, connections=conns, seconds=args.paced_seconds, pace_ms=pace)
     return combine([result]) | {"pace_ms": pace, "target_rps": args.rate}
+
+
+def checkout(ref: str, into: Path) -> Path:
+    """Ingestion's source at git ``ref`` (to run it beside the current one): its src path."""
+    into.mkdir(parents=True)
+    archive = subprocess.run(
+        ["git", "archive", ref, "services/ingestion/src"],
+        cwd=HERE.parent,
+        check=True,
+        capture_output=True,
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
+    return into / "services" / "ingestion" / "src"
 
 
 def start(argv: list[str], env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
@@ -177,34 +192,40 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="radar-bench-") as tmp:
         nats = NatsServer(Path(tmp) / "nats").start()
-        ingest_port, bare_port = free_port(), free_port()
+        bare_port = free_port()
         procs: list[subprocess.Popen[bytes]] = []
         try:
-            ingest = start(
-                ["-m", "radar_ingestion"],
-                {
-                    "RADAR_NATS_URL": nats.url,
-                    "RADAR_API_KEYS": API_KEY,
-                    "RADAR_HTTP_PORT": str(ingest_port),
-                    "RADAR_LOG_LEVEL": "WARNING",
-                    # The ingest path never touches PostgreSQL (its pool opens lazily).
-                    "RADAR_DATABASE_URL": "postgresql://postgres@127.0.0.1:9/unused",
-                },
-                ingest_port,
-            )
-            procs.append(ingest)
             bare = start([__file__, "--serve-bare", str(bare_port)], {}, bare_port)
             procs.append(bare)
-            nats_pid = nats.proc.pid if nats.proc else None
-            targets = {
-                "bare": (f"http://127.0.0.1:{bare_port}/v1/events/ingest", [bare.pid]),
+            targets = {"bare": (f"http://127.0.0.1:{bare_port}/v1/events/ingest", [bare.pid])}
+            sources: dict[str, Path | None] = {"ingest": None}
+            if args.compare_with:
+                sources["before"] = checkout(args.compare_with, Path(tmp) / "before")
+            for name, source in sources.items():
+                port = free_port()
+                ingest = start(
+                    ["-m", "radar_ingestion"],
+                    {
+                        "RADAR_NATS_URL": nats.url,
+                        "RADAR_API_KEYS": API_KEY,
+                        "RADAR_HTTP_PORT": str(port),
+                        "RADAR_LOG_LEVEL": "WARNING",
+                        # Each its own streams on the one nats-server.
+                        "RADAR_STREAM_PREFIX": f"BENCH_{name.upper()}",
+                        "RADAR_SUBJECT_PREFIX": f"bench{name}",
+                        # The ingest path never touches PostgreSQL (its pool opens lazily).
+                        "RADAR_DATABASE_URL": "postgresql://postgres@127.0.0.1:9/unused",
+                        **({"PYTHONPATH": str(source)} if source else {}),
+                    },
+                    port,
+                )
+                procs.append(ingest)
                 # nats-server's CPU is part of what ingestion costs.
-                "ingest": (
-                    f"http://127.0.0.1:{ingest_port}/v1/events/ingest",
-                    [ingest.pid, *([nats_pid] if nats_pid else [])],
-                ),
-            }
-            for url, _ in targets.values():  # warm both (imports, connections, streams)
+                targets[name] = (
+                    f"http://127.0.0.1:{port}/v1/events/ingest",
+                    [ingest.pid, *([nats.proc.pid] if nats.proc else [])],
+                )
+            for url, _ in targets.values():  # warm each (imports, connections, streams)
                 wrk_run(wrk, url, connections=4, seconds=1)
             closed: dict[str, list[dict[str, Any]]] = {name: [] for name in targets}
             for _ in range(args.rounds):
@@ -225,6 +246,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     results["ratio"] = results["closed"]["ingest"]["rps"] / max(
         results["closed"]["bare"]["rps"], 1e-9
     )
+    if "before" in results["closed"]:
+        results["ratio_before"] = results["closed"]["before"]["rps"] / max(
+            results["closed"]["bare"]["rps"], 1e-9
+        )
     results["config"] = {
         "seconds": args.seconds,
         "rounds": args.rounds,
@@ -232,6 +257,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "rate": args.rate,
         "paced_connections": args.paced_connections,
         "paced_seconds": args.paced_seconds,
+        "compare_with": args.compare_with,
         "wrk": subprocess.run([wrk, "-v"], capture_output=True, text=True).stdout.split("\n")[0],
         "loadavg_1m_before": round(load_before, 2),
         "loadavg_1m_after": round(os.getloadavg()[0], 2),
@@ -242,7 +268,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 def report(results: dict[str, Any], args: argparse.Namespace) -> None:
     rows = []
     for kind, label in (("closed", f"closed, {args.connections} conns"), ("rate", "paced")):
-        for name in ("bare", "ingest"):
+        for name in results[kind]:
             r = results[kind][name]
             rows.append(
                 [
@@ -264,6 +290,8 @@ def report(results: dict[str, Any], args: argparse.Namespace) -> None:
         f"{config['loadavg_1m_before']} -> {config['loadavg_1m_after']}"
     )
     print(f"ingest/bare throughput ratio: {results['ratio']:.2f} (target >= 0.5)")
+    if "ratio_before" in results:
+        print(f"before ({args.compare_with})/bare throughput ratio: {results['ratio_before']:.2f}")
     achieved = results["rate"]["ingest"]["rps"]
     print(
         f"ingest p99 at {achieved:.0f} req/s (target rate {args.rate:.0f}): "
@@ -279,6 +307,9 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=500.0)
     parser.add_argument("--paced-connections", type=int, default=50)
     parser.add_argument("--paced-seconds", type=float, default=10.0)
+    parser.add_argument(
+        "--compare-with", metavar="REF", help="also run ingestion as of git REF (e.g. main)"
+    )
     parser.add_argument("--serve-bare", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_bare:
