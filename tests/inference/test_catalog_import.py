@@ -138,14 +138,14 @@ async def test_a_line_given_twice_counts_twice_and_shared_assemblies_give_every_
         async with pool.acquire() as conn:
             uses = {u.sku: u for u in await where_used(conn, "NE555P")}
     assert sorted((p.nodes, p.quantity) for p in uses["P1"].paths) == [
-        (("P1", "S1", "S2", "NE555P"), 6),
-        (("P1", "S1", "S2", "NE555P"), 6),
+        (("P1", "S1", "S2", "NE555P"), Decimal(6)),
+        (("P1", "S1", "S2", "NE555P"), Decimal(6)),
     ]
     assert uses["P1"].eff_qty == 12
     assert [(p.nodes, p.quantity) for p in uses["P2"].paths] == [
-        (("P2", "S1", "S2", "NE555P"), 12),
-        (("P2", "S1", "S2", "NE555P"), 12),
-        (("P2", "S2", "NE555P"), 2),
+        (("P2", "S1", "S2", "NE555P"), Decimal(12)),
+        (("P2", "S1", "S2", "NE555P"), Decimal(12)),
+        (("P2", "S2", "NE555P"), Decimal(2)),
     ]
     assert uses["P2"].eff_qty == 26
 

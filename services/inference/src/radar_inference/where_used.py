@@ -66,8 +66,9 @@ _CATALOG_MPNS = """
 
 # The BOM lines above the part, each once: the recursion walks the distinct lines from the
 # part up (UNION: a shared sub-assembly's lines are read once, however many paths pass through
-# it, and a cycle cannot loop; a line given twice counts twice, by its line_id), with the product of each line's parent when it has demand. The
-# paths are then enumerated in memory (:func:`_paths`), not by the database row by row.
+# it, and a cycle cannot loop; a line given twice counts twice, by its line_id), each with the
+# product of its parent when that has demand. The paths are then enumerated in memory
+# (:func:`_paths`), not by the database row by row.
 WHERE_USED_SQL = """
 WITH RECURSIVE edge (line_id, parent, child, qty) AS (
     SELECT line_id, parent_sku, mpn, quantity FROM bom_lines WHERE mpn = $1

@@ -171,6 +171,9 @@ def test_the_openapi_document_lists_every_endpoint_with_examples(ingest: Ingest)
     assert schemas["PostmarkInbound"]["examples"]
 
 
+RAW: dict[str, object] = dict(NOTICE["raw_data"])  # type: ignore[arg-type]
+
+
 def _requests(status: str) -> float:
     sample = metrics.HTTP_REQUESTS.labels("ingestion", "/v1/events/ingest", "POST", status)
     return float(sample._value.get())
@@ -178,14 +181,14 @@ def _requests(status: str) -> float:
 
 def test_the_express_lane_is_counted_under_the_route_template(ingest: Ingest) -> None:
     before = _requests("202")
-    notice = {**NOTICE, "raw_data": {**NOTICE["raw_data"], "PCNNumber": "PCN-EXPRESS-1"}}
+    notice = {**NOTICE, "raw_data": {**RAW, "PCNNumber": "PCN-EXPRESS-1"}}
     assert ingest.client.post("/v1/events/ingest", json=notice).status_code == 202
     assert _requests("202") == before + 1
 
 
 def test_requests_the_express_lane_does_not_take_get_the_routes_answers(ingest: Ingest) -> None:
     # A chunked body (no Content-Length) takes the route, and is accepted the same.
-    notice = {**NOTICE, "raw_data": {**NOTICE["raw_data"], "PCNNumber": "PCN-CHUNKED-1"}}
+    notice = {**NOTICE, "raw_data": {**RAW, "PCNNumber": "PCN-CHUNKED-1"}}
     chunked = ingest.client.post(
         "/v1/events/ingest",
         content=iter([json.dumps(notice).encode()]),
