@@ -78,8 +78,9 @@ WITH RECURSIVE edge (line_id, parent, child, qty) AS (
 )
 SELECT edge.parent, edge.child, edge.qty,
        p.sku IS NOT NULL AS product, p.name, p.unit_price, p.monthly_demand, p.end_of_support
-FROM edge LEFT JOIN LATERAL (  -- one index probe per line: never a scan of every product
+FROM edge LEFT JOIN LATERAL (  -- one index probe per line, never a scan of every product
     SELECT * FROM products WHERE sku = edge.parent AND monthly_demand > 0
+    OFFSET 0  -- keeps the planner from flattening this into a hash join over all products
 ) p ON true
 """
 
