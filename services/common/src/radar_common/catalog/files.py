@@ -249,7 +249,7 @@ def _rows(file: str, lines: Lines, required: tuple[str, ...]) -> Iterator[_Row]:
     header: list[str] | None = None
     index: dict[str, int] = {}
     for values in reader:
-        if not any(v.strip() for v in values):
+        if not "".join(values).strip():  # blank, or only separators
             continue
         if header is None:
             header = [v.strip().lower() for v in values]
