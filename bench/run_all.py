@@ -18,6 +18,7 @@ HERE = Path(__file__).resolve().parent
 # (script, extra arguments); the first three belong to the services' engineers.
 BENCHMARKS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("ingest_bench.py", ()),
+    ("catalog_bench.py", ()),
     ("normalizer_bench.py", ()),
     ("inference_bench.py", ()),
     ("bus_bench.py", ()),

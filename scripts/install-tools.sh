@@ -4,6 +4,7 @@
 #   promtool          Debian's `prometheus` package, only when promtool is missing (needs root)
 #   chromium          Debian's `chromium` package, for the console's browser tests (Playwright
 #                     drives /usr/bin/chromium; nothing ever downloads a browser)
+#   wrk               Debian's `wrk` package, the HTTP load generator of bench/ingest_bench.py
 #   kubernetes-validate, starlark-pyo3 into .venv (until they are in the dev dependency group)
 # Works on a fresh Debian machine as root; a second run does nothing.
 set -euo pipefail
@@ -76,6 +77,18 @@ install_chromium() {
   apt_install chromium
 }
 
+install_wrk() {
+  if command -v wrk >/dev/null; then
+    return
+  fi
+  if [[ "$(id -u)" != 0 ]]; then
+    log "wrk missing and not root: run 'apt-get install wrk' as root"
+    return
+  fi
+  log "wrk from Debian's wrk package"
+  apt_install wrk
+}
+
 install_python_tools() {
   local py="$ROOT/.venv/bin/python"
   [[ -x "$py" ]] || return 0
@@ -93,4 +106,5 @@ install_python_tools() {
 install_helm
 install_promtool
 install_chromium
+install_wrk
 install_python_tools

@@ -95,3 +95,66 @@ async def test_match_exact_then_base_then_none(database_url: str) -> None:
             assert (stock.available, stock.unit_price) == (1000, Decimal("0.5000"))
             assert [a.mpn for a in await alternates_of(conn, "LM358DR")] == ["LM2904DR"]
             assert await where_used(conn, "LONELY1") == []
+
+
+async def test_the_report_says_what_changed_and_an_unchanged_catalog_writes_nothing(
+    database_url: str,
+) -> None:
+    async with pool_for(database_url) as pool:
+        await import_texts(pool, HAND)
+        ids = "SELECT array_agg(line_id ORDER BY line_id) FROM bom_lines"
+        lines_before = await pool.fetchval(ids)
+        again = await import_texts(pool, HAND)
+        assert again.changed == {"products": 0, "bom_lines": 0, "parts": 0, "alternates": 0}
+        assert await pool.fetchval(ids) == lines_before  # the BOM was not rewritten
+        # One price changed, one part gone, one new: three rows of parts; the rest untouched.
+        parts = (
+            HAND["parts.csv"]
+            .replace("NE555P,Texas Instruments,0.30", "NE555P,Texas Instruments,0.35")
+            .replace("LONELY1,", "LONELY2,")
+        )
+        changed = await import_texts(pool, {"parts.csv": parts})
+        assert changed.changed == {"parts": 3}
+        assert await pool.fetchval("SELECT unit_price FROM parts WHERE mpn = 'NE555P'") == Decimal(
+            "0.35"
+        )
+        assert await pool.fetchval("SELECT count(*) FROM parts WHERE mpn = 'LONELY1'") == 0
+        # A BOM with one more line is rewritten: the lines that differ are counted.
+        bom = HAND["bom.csv"] + "P1,,LM358DR,Texas Instruments,1\n"
+        assert (await import_texts(pool, {"bom.csv": bom})).changed == {"bom_lines": 1}
+
+
+async def test_a_line_given_twice_counts_twice_and_shared_assemblies_give_every_path(
+    database_url: str,
+) -> None:
+    catalog = {
+        "products.csv": "sku,name,unit_price,monthly_demand\nP1,One,10,5\nP2,Two,10,5\n",
+        # S2 is shared by S1 (twice over: two identical lines) and P2; S1 by P1 and P2.
+        "bom.csv": "parent_sku,child_sku,mpn,manufacturer,quantity\n"
+        "P1,S1,,,1\nP2,S1,,,2\nP2,S2,,,1\nS1,S2,,,3\nS1,S2,,,3\nS2,,NE555P,,2\n",
+    }
+    async with pool_for(database_url) as pool:
+        await import_texts(pool, catalog)
+        async with pool.acquire() as conn:
+            uses = {u.sku: u for u in await where_used(conn, "NE555P")}
+    assert sorted((p.nodes, p.quantity) for p in uses["P1"].paths) == [
+        (("P1", "S1", "S2", "NE555P"), Decimal(6)),
+        (("P1", "S1", "S2", "NE555P"), Decimal(6)),
+    ]
+    assert uses["P1"].eff_qty == 12
+    assert [(p.nodes, p.quantity) for p in uses["P2"].paths] == [
+        (("P2", "S1", "S2", "NE555P"), Decimal(12)),
+        (("P2", "S1", "S2", "NE555P"), Decimal(12)),
+        (("P2", "S2", "NE555P"), Decimal(2)),
+    ]
+    assert uses["P2"].eff_qty == 26
+
+
+async def test_a_directory_is_streamed_with_a_byte_order_mark(
+    database_url: str, tmp_path: Path
+) -> None:
+    for name, text in HAND.items():
+        (tmp_path / name).write_text("\ufeff" + text, encoding="utf-8")
+    async with pool_for(database_url) as pool:
+        report = await import_catalog(pool, tmp_path)
+    assert (report.products, report.bom_lines, report.parts, report.alternates) == (2, 5, 3, 1)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
@@ -64,22 +64,24 @@ _CATALOG_MPNS = """
     UNION SELECT mpn, base_mpn FROM bom_lines WHERE mpn IS NOT NULL
 """
 
-# Walk up from the part: every row is a path from some assembly down to the part, with the
-# product of quantities along it. A product's effective quantity is the sum over its paths.
-# The cycle guard is belt and braces: the import refuses cyclic BOMs.
+# The BOM lines above the part, each once: the recursion walks the distinct lines from the
+# part up (UNION: a shared sub-assembly's lines are read once, however many paths pass through
+# it, and a cycle cannot loop; a line given twice counts twice, by its line_id), each with the
+# product of its parent when that has demand. The paths are then enumerated in memory
+# (:func:`_paths`), not by the database row by row.
 WHERE_USED_SQL = """
-WITH RECURSIVE up (sku, nodes, qty) AS (
-    SELECT parent_sku, ARRAY[parent_sku, mpn], quantity FROM bom_lines WHERE mpn = $1
-    UNION ALL
-    SELECT b.parent_sku, b.parent_sku || up.nodes, b.quantity * up.qty
-    FROM bom_lines b JOIN up ON b.child_sku = up.sku
-    WHERE b.parent_sku <> ALL (up.nodes)
+WITH RECURSIVE edge (line_id, parent, child, qty) AS (
+    SELECT line_id, parent_sku, mpn, quantity FROM bom_lines WHERE mpn = $1
+    UNION
+    SELECT b.line_id, b.parent_sku, b.child_sku, b.quantity
+    FROM edge JOIN bom_lines b ON b.child_sku = edge.parent
 )
-SELECT p.sku, p.name, p.unit_price, p.monthly_demand, p.end_of_support,
-       up.nodes, up.qty, sum(up.qty) OVER (PARTITION BY p.sku) AS eff_qty
-FROM up JOIN products p ON p.sku = up.sku
-WHERE p.monthly_demand > 0
-ORDER BY p.sku, up.nodes
+SELECT edge.parent, edge.child, edge.qty,
+       p.sku IS NOT NULL AS product, p.name, p.unit_price, p.monthly_demand, p.end_of_support
+FROM edge LEFT JOIN LATERAL (  -- one index probe per line, never a scan of every product
+    SELECT * FROM products WHERE sku = edge.parent AND monthly_demand > 0
+    OFFSET 0  -- keeps the planner from flattening this into a hash join over all products
+) p ON true
 """
 
 
@@ -114,22 +116,52 @@ async def match_part(
 
 
 async def where_used(conn: asyncpg.Connection, mpn: str) -> list[ProductUse]:
-    """Every product with demand that contains ``mpn`` at any depth, with its BOM paths."""
-    uses: dict[str, ProductUse] = {}
-    paths: dict[str, list[BomPath]] = {}
-    for row in await conn.fetch(WHERE_USED_SQL, mpn):
-        sku = row["sku"]
-        if sku not in uses:
-            uses[sku] = ProductUse(
+    """Every product with demand that contains ``mpn`` at any depth, with its BOM paths.
+
+    A product's paths are ordered by their nodes, products by SKU; ``eff_qty`` is the sum of
+    the quantities of its paths (each the product of the quantities along it).
+    """
+    rows = await conn.fetch(WHERE_USED_SQL, mpn)
+    parents: dict[str, list[tuple[str, Decimal]]] = {}
+    products: dict[str, asyncpg.Record] = {}
+    for row in rows:
+        parents.setdefault(row["child"], []).append((row["parent"], row["qty"]))
+        if row["product"]:
+            products[row["parent"]] = row
+    found: dict[str, list[BomPath]] = {}
+    for path in _paths(mpn, parents):
+        if path.nodes[0] in products:
+            found.setdefault(path.nodes[0], []).append(path)
+    uses = []
+    for sku in sorted(found):
+        row, paths = products[sku], sorted(found[sku], key=lambda p: p.nodes)
+        uses.append(
+            ProductUse(
                 sku=sku,
                 name=row["name"],
                 unit_price=row["unit_price"],
                 monthly_demand=row["monthly_demand"],
                 end_of_support=row["end_of_support"],
-                eff_qty=row["eff_qty"],
+                eff_qty=sum((p.quantity for p in paths), Decimal(0)),
+                paths=tuple(paths),
             )
-        paths.setdefault(sku, []).append(BomPath(tuple(row["nodes"]), row["qty"]))
-    return [replace(use, paths=tuple(paths[sku])) for sku, use in uses.items()]
+        )
+    return uses
+
+
+def _paths(mpn: str, parents: dict[str, list[tuple[str, Decimal]]]) -> list[BomPath]:
+    """Every path from an assembly down to ``mpn`` (the cycle guard: a node once per path)."""
+    out: list[BomPath] = []
+    stack: list[tuple[tuple[str, ...], Decimal]] = [((mpn,), Decimal(1))]
+    while stack:
+        nodes, qty = stack.pop()
+        for parent, line_qty in parents.get(nodes[0], ()):
+            if parent in nodes:
+                continue
+            path = ((parent, *nodes), line_qty * qty)
+            out.append(BomPath(*path))
+            stack.append(path)
+    return out
 
 
 async def stock_of(conn: asyncpg.Connection, mpn: str) -> Stock:

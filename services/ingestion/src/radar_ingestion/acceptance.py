@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
-import json
 import logging
 import time
 import uuid
@@ -24,6 +23,7 @@ from collections.abc import Coroutine
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from google.protobuf.timestamp_pb2 import Timestamp
 from nats.js.errors import KeyWrongLastSequenceError
 from nats.js.kv import KeyValue
@@ -126,7 +126,7 @@ class Acceptor:
         # The claim and the task record travel together (one round trip, not two); when the
         # claim loses, the task just created is an orphan nobody was told about: dropped.
         claim, created = await asyncio.gather(
-            self.idempotency.create(digest, json.dumps(marker).encode()),
+            self.idempotency.create(digest, orjson.dumps(marker)),
             self.tasks.create(task),
             return_exceptions=True,
         )
@@ -140,7 +140,7 @@ class Acceptor:
             except Exception as exc:  # NATS down or slow
                 raise PublishError(f"idempotency store unavailable: {exc!r}") from exc
             assert entry.value is not None
-            marker = json.loads(entry.value)
+            marker = orjson.loads(entry.value)
             revision = int(entry.revision or 0)
             if marker.get("fingerprint", content) != content:
                 raise IdempotencyConflict(idempotency_key)
@@ -188,9 +188,7 @@ class Acceptor:
         # The event is durable now. Flipping the marker is off the answer's path: until it
         # lands, a repeat re-publishes the same event id, which JetStream drops as a duplicate.
         marker["published"] = True
-        self._in_background(
-            self.idempotency.update(digest, json.dumps(marker).encode(), last=revision)
-        )
+        self._in_background(self.idempotency.update(digest, orjson.dumps(marker), last=revision))
         # A duplicate ack: an earlier attempt published it and its marker flip is in flight.
         if not receipt.duplicate:
             metrics.EVENTS_ACCEPTED.labels(event.format, "false").inc()

@@ -19,6 +19,8 @@ from radar_common.tasks import TaskStore
 from radar_common.worker_host import connect_bus
 from radar_ingestion.acceptance import Acceptor
 from radar_ingestion.api.deps import AppState
+from radar_ingestion.api.express import PATH as EXPRESS_PATH
+from radar_ingestion.api.express import ExpressIngest
 from radar_ingestion.api.routes import (
     assessments,
     catalog,
@@ -152,7 +154,10 @@ def create_app(settings: IngestionSettings) -> FastAPI:
     app.openapi = problem_openapi(app)  # type: ignore[method-assign]
     metrics.BUILD_INFO.labels("ingestion").info({"version": VERSION})
 
-    # The last added runs outermost: the metrics see every answer, the limit's 413 included.
+    # The last added runs outermost: the metrics see every answer, the limit's 413 included;
+    # the express lane of the ingest endpoint runs inside both.
+    express_route = next(r for r in events.router.routes if getattr(r, "path", "") == EXPRESS_PATH)
+    app.add_middleware(ExpressIngest, route=express_route)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(HttpMetrics, service="ingestion")
     return app

@@ -15,4 +15,5 @@ def main() -> None:
     configure_logging(settings.service_name, settings.log_level, json_lines=settings.log_json)
     configure_tracing(settings.service_name)
     # Bounded request heads (radar_common.http_limits); /metrics apart with RADAR_METRICS_PORT.
-    run_api(create_app(settings), settings, timeout_graceful_shutdown=20)
+    # uvloop explicitly (uvicorn's "auto" would fall back to asyncio silently).
+    run_api(create_app(settings), settings, timeout_graceful_shutdown=20, loop="uvloop")

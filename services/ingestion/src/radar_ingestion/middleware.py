@@ -42,8 +42,9 @@ async def _send_problem(send: Send, status: int, slug: str, title: str, detail: 
 class BodyLimit:
     """Answer 413 for bodies over ``max_bytes``, before reading them whole.
 
-    A declared ``Content-Length`` over the limit is refused up front; a chunked body is counted
-    as it arrives and refused once it passes the limit, whatever the app did with the error.
+    A declared ``Content-Length`` over the limit is refused up front (one within it is all the
+    server's parser will read as the body); a chunked body is counted as it arrives and refused
+    once it passes the limit, whatever the app did with the error.
     """
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
@@ -66,6 +67,9 @@ class BodyLimit:
             if length > self.max_bytes:
                 await self._refuse(send)
                 return
+            # The HTTP parser reads exactly the declared length as the body: nothing to count.
+            await self.app(scope, receive, send)
+            return
         received = 0
         exceeded = False
         started = False

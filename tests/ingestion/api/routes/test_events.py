@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from radar_common import metrics
 from tests.ingestion.conftest import Ingest
 
 pytestmark = pytest.mark.integration
@@ -168,3 +169,39 @@ def test_the_openapi_document_lists_every_endpoint_with_examples(ingest: Ingest)
     assert schemas["IngestEvent"]["examples"]
     assert schemas["ComponentAlert"]["examples"]
     assert schemas["PostmarkInbound"]["examples"]
+
+
+RAW: dict[str, object] = dict(NOTICE["raw_data"])  # type: ignore[arg-type]
+
+
+def _requests(status: str) -> float:
+    sample = metrics.HTTP_REQUESTS.labels("ingestion", "/v1/events/ingest", "POST", status)
+    return float(sample._value.get())
+
+
+def test_the_express_lane_is_counted_under_the_route_template(ingest: Ingest) -> None:
+    before = _requests("202")
+    notice = {**NOTICE, "raw_data": {**RAW, "PCNNumber": "PCN-EXPRESS-1"}}
+    assert ingest.client.post("/v1/events/ingest", json=notice).status_code == 202
+    assert _requests("202") == before + 1
+
+
+def test_requests_the_express_lane_does_not_take_get_the_routes_answers(ingest: Ingest) -> None:
+    # A chunked body (no Content-Length) takes the route, and is accepted the same.
+    notice = {**NOTICE, "raw_data": {**RAW, "PCNNumber": "PCN-CHUNKED-1"}}
+    chunked = ingest.client.post(
+        "/v1/events/ingest",
+        content=iter([json.dumps(notice).encode()]),
+        headers={"Content-Type": "application/json"},
+    )
+    assert chunked.status_code == 202, chunked.text
+    assert set(chunked.json()) == {"task_id", "trace_id", "state", "percent", "status_url"}
+    # A body the lane cannot validate is answered by the route: its problem document.
+    invalid = ingest.client.post("/v1/events/ingest", json={"source": "", "raw_data": {}})
+    assert invalid.status_code == 422
+    assert invalid.headers["content-type"] == "application/problem+json"
+    assert invalid.json()["type"].endswith("/validation")
+    # A trace_id that is not one: the route's own check.
+    bad_trace = ingest.client.post("/v1/events/ingest", json={**notice, "trace_id": "xyz"})
+    assert bad_trace.status_code == 422
+    assert [e.task_id for e in ingest.events()] == [chunked.json()["task_id"]]

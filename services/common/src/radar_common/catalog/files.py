@@ -1,14 +1,18 @@
 """Reading the four catalog CSV files, with errors that name the file, line and column.
 
-Each file is parsed completely before anything touches the database, so a bad file changes
-nothing. Blank lines are skipped; a UTF-8 byte-order mark is tolerated; extra columns are ignored.
+Each file is read as a stream of rows (``iter_products``, ``iter_bom``...: a catalog of a
+million BOM lines is never held whole); the import copies the rows into staging tables as they
+are read, inside one transaction, so a bad row anywhere changes nothing. The ``parse_*``
+functions read a whole text into a list (tests, the console's preview). Blank lines are
+skipped; a UTF-8 byte-order mark is tolerated; extra columns are ignored.
 """
 
 from __future__ import annotations
 
 import csv
+import functools
 import io
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -131,11 +135,19 @@ class Alternate:
 class _Row:
     """One CSV record with typed accessors that raise :class:`CatalogError`."""
 
-    def __init__(self, file: str, line: int, header: list[str], values: list[str]) -> None:
-        self.file, self.line, self.header = file, line, header
-        self.values = {
-            name: (values[i].strip() if i < len(values) else "") for i, name in enumerate(header)
-        }
+    __slots__ = ("file", "header", "index", "line", "values")
+
+    def __init__(
+        self, file: str, line: int, header: list[str], index: dict[str, int], values: list[str]
+    ) -> None:
+        # ``index``: column name -> position, built once per file (a row only keeps its values).
+        self.file, self.line, self.header, self.index, self.values = (
+            file,
+            line,
+            header,
+            index,
+            values,
+        )
 
     def label(self, column: str) -> str:
         """``name (position)``, as errors show a column."""
@@ -146,14 +158,15 @@ class _Row:
         return CatalogError(self.file, self.line, self.label(column), message)
 
     def text(self, column: str, *, required: bool = True) -> str:
-        value = self.values.get(column, "")
+        i = self.index.get(column, len(self.values))
+        value = self.values[i].strip() if i < len(self.values) else ""
         if required and not value:
             raise self.error(column, "a value is required")
         return value
 
     def mpn(self, column: str, *, required: bool = True) -> str:
         """A part number as the catalog key (:func:`normalize_mpn`); refuses other scripts."""
-        value = normalize_mpn(self.text(column, required=required))
+        value = _normalized(self.text(column, required=required))
         if required and not value:
             raise self.error(column, "a value is required")
         if not value.isascii():
@@ -216,69 +229,103 @@ class _Row:
         return raw == "true"
 
 
-def _rows(file: str, text: str, required: tuple[str, ...]) -> Iterator[_Row]:
-    reader = csv.reader(io.StringIO(text.removeprefix("\ufeff")))
+# A catalog names the same parts on many lines: each distinct number is normalized once.
+@functools.lru_cache(maxsize=1 << 18)
+def _normalized(text: str) -> str:
+    return normalize_mpn(text)
+
+
+@functools.lru_cache(maxsize=1 << 18)
+def _base(mpn: str, manufacturer: str) -> str:
+    return base_mpn(mpn, manufacturer)
+
+
+Lines = str | Iterable[str]
+
+
+def _rows(file: str, lines: Lines, required: tuple[str, ...]) -> Iterator[_Row]:
+    """The records of a CSV text or of an iterable of its lines (an open file streams)."""
+    reader = csv.reader(io.StringIO(lines) if isinstance(lines, str) else lines)
     header: list[str] | None = None
+    index: dict[str, int] = {}
     for values in reader:
-        if not any(v.strip() for v in values):
+        if not "".join(values).strip():  # blank, or only separators
             continue
         if header is None:
             header = [v.strip().lower() for v in values]
+            if header:
+                header[0] = header[0].removeprefix("\ufeff")
+            index = {name: i for i, name in enumerate(header)}
             missing = [c for c in required if c not in header]
             if missing:
                 raise CatalogError(file, reader.line_num, "", f"missing column(s) {missing}")
             continue
-        yield _Row(file, reader.line_num, header, values)
+        yield _Row(file, reader.line_num, header, index, values)
     if header is None:
         raise CatalogError(file, 1, "", f"no header; expected columns {list(required)}")
 
 
-def _unique(file: str, items: list[tuple[_Row, str, str, T]]) -> list[T]:
-    """Refuse a key given twice (items: row, key column, key, parsed item)."""
+def _unique(items: Iterable[tuple[_Row, str, str, T]]) -> Iterator[T]:
+    """Refuse a key given twice (items: row, key column, key, parsed item); only keys are kept."""
     seen: dict[str, int] = {}
-    for row, column, key, _ in items:
+    for row, column, key, item in items:
         if key in seen:
             raise row.error(column, f"{key} already given on line {seen[key]}")
         seen[key] = row.line
-    return [item for _, _, _, item in items]
+        yield item
 
 
 def parse_products(text: str, file: str = "products.csv") -> list[Product]:
-    """Parse ``products.csv`` completely; nothing is imported when it raises.
+    """Parse ``products.csv`` completely (see :func:`iter_products`)."""
+    return list(iter_products(text, file))
+
+
+def iter_products(lines: Lines, file: str = "products.csv") -> Iterator[Product]:
+    """The products of ``products.csv``, as they are read.
 
     Args:
-        text: the file's content.
+        lines: the file's content, or its lines (an open file).
         file: the name errors give.
 
     Raises:
         CatalogError: a missing column, a bad value or a repeated key, with line and column.
     """
-    items = []
-    for row in _rows(file, text, ("sku", "name", "unit_price", "monthly_demand")):
-        sku = row.text("sku")
-        product = Product(
-            sku=sku,
-            name=row.text("name"),
-            unit_price=row.decimal("unit_price"),
-            monthly_demand=row.decimal("monthly_demand"),
-            end_of_support=row.day("end_of_support"),
-        )
-        items.append((row, "sku", sku, product))
-    return _unique(file, items)
+
+    def items() -> Iterator[tuple[_Row, str, str, Product]]:
+        for row in _rows(file, lines, ("sku", "name", "unit_price", "monthly_demand")):
+            sku = row.text("sku")
+            product = Product(
+                sku=sku,
+                name=row.text("name"),
+                unit_price=row.decimal("unit_price"),
+                monthly_demand=row.decimal("monthly_demand"),
+                end_of_support=row.day("end_of_support"),
+            )
+            yield row, "sku", sku, product
+
+    return _unique(items())
 
 
 def parse_bom(text: str, file: str = "bom.csv") -> list[BomLine]:
-    """Parse ``bom.csv`` completely and refuse a cycle; nothing is imported when it raises.
+    """Parse ``bom.csv`` completely and refuse a cycle (see :func:`iter_bom`)."""
+    return list(iter_bom(text, file))
+
+
+def iter_bom(lines: Lines, file: str = "bom.csv") -> Iterator[BomLine]:
+    """The lines of ``bom.csv``, as they are read; after the last, a cycle is refused.
+
+    Only the sub-assembly lines are kept until the end (for the cycle check), never the part
+    lines.
 
     Args:
-        text: the file's content.
+        lines: the file's content, or its lines (an open file).
         file: the name errors give.
 
     Raises:
-        CatalogError: a missing column, a bad value or a repeated key, with line and column.
+        CatalogError: a missing column, a bad value, or a cycle, with line and column.
     """
-    lines = []
-    for row in _rows(file, text, ("parent_sku", "child_sku", "mpn", "quantity")):
+    assemblies: list[BomLine] = []
+    for row in _rows(file, lines, ("parent_sku", "child_sku", "mpn", "quantity")):
         parent, child = row.text("parent_sku"), row.text("child_sku", required=False)
         mpn = row.mpn("mpn", required=False)
         if bool(child) == bool(mpn):
@@ -286,19 +333,19 @@ def parse_bom(text: str, file: str = "bom.csv") -> list[BomLine]:
         if child == parent:
             raise row.error("child_sku", f"cycle: {parent} contains itself")
         manufacturer = row.text("manufacturer", required=False)
-        lines.append(
-            BomLine(
-                parent_sku=parent,
-                child_sku=child or None,
-                mpn=mpn or None,
-                base_mpn=base_mpn(mpn, manufacturer) if mpn else None,
-                manufacturer=manufacturer,
-                quantity=row.decimal("quantity", strict=True),
-                line=row.line,
-            )
+        line = BomLine(
+            parent_sku=parent,
+            child_sku=child or None,
+            mpn=mpn or None,
+            base_mpn=_base(mpn, manufacturer) if mpn else None,
+            manufacturer=manufacturer,
+            quantity=row.decimal("quantity", strict=True),
+            line=row.line,
         )
-    check_acyclic(lines, file)
-    return lines
+        if child:
+            assemblies.append(line)
+        yield line
+    check_acyclic(assemblies, file)
 
 
 def check_acyclic(lines: list[BomLine], file: str = "bom.csv") -> None:
@@ -337,22 +384,30 @@ def check_acyclic(lines: list[BomLine], file: str = "bom.csv") -> None:
 
 
 def parse_parts(text: str, file: str = "parts.csv") -> list[Part]:
-    """Parse ``parts.csv`` completely; nothing is imported when it raises.
+    """Parse ``parts.csv`` completely (see :func:`iter_parts`)."""
+    return list(iter_parts(text, file))
+
+
+def iter_parts(lines: Lines, file: str = "parts.csv") -> Iterator[Part]:
+    """The parts of ``parts.csv``, as they are read.
 
     Args:
-        text: the file's content.
+        lines: the file's content, or its lines (an open file).
         file: the name errors give.
 
     Raises:
         CatalogError: a missing column, a bad value or a repeated key, with line and column.
     """
-    items = []
-    for row in _rows(file, text, ("mpn", "manufacturer", "unit_price", "on_hand", "on_order")):
+    return _unique(_part_items(lines, file))
+
+
+def _part_items(lines: Lines, file: str) -> Iterator[tuple[_Row, str, str, Part]]:
+    for row in _rows(file, lines, ("mpn", "manufacturer", "unit_price", "on_hand", "on_order")):
         mpn = row.mpn("mpn")
         manufacturer = row.text("manufacturer", required=False)
         part = Part(
             mpn=mpn,
-            base_mpn=base_mpn(mpn, manufacturer),
+            base_mpn=_base(mpn, manufacturer),
             manufacturer=manufacturer,
             unit_price=row.decimal("unit_price"),
             on_hand=row.integer("on_hand"),
@@ -361,22 +416,29 @@ def parse_parts(text: str, file: str = "parts.csv") -> list[Part]:
             moq=row.optional_count("moq", minimum=0),
             order_multiple=row.optional_count("order_multiple", minimum=1),
         )
-        items.append((row, "mpn", mpn, part))
-    return _unique(file, items)
+        yield row, "mpn", mpn, part
 
 
 def parse_alternates(text: str, file: str = "alternates.csv") -> list[Alternate]:
-    """Parse ``alternates.csv`` completely; nothing is imported when it raises.
+    """Parse ``alternates.csv`` completely (see :func:`iter_alternates`)."""
+    return list(iter_alternates(text, file))
+
+
+def iter_alternates(lines: Lines, file: str = "alternates.csv") -> Iterator[Alternate]:
+    """The alternates of ``alternates.csv``, as they are read.
 
     Args:
-        text: the file's content.
+        lines: the file's content, or its lines (an open file).
         file: the name errors give.
 
     Raises:
         CatalogError: a missing column, a bad value or a repeated key, with line and column.
     """
-    items = []
-    for row in _rows(file, text, ("mpn", "alternate_mpn", "qualified")):
+    return _unique(_alternate_items(lines, file))
+
+
+def _alternate_items(lines: Lines, file: str) -> Iterator[tuple[_Row, str, str, Alternate]]:
+    for row in _rows(file, lines, ("mpn", "alternate_mpn", "qualified")):
         mpn, alternate = row.mpn("mpn"), row.mpn("alternate_mpn")
         if mpn == alternate:
             raise row.error("alternate_mpn", f"{mpn} cannot be its own alternate")
@@ -386,8 +448,7 @@ def parse_alternates(text: str, file: str = "alternates.csv") -> list[Alternate]
             alternate_manufacturer=row.text("alternate_manufacturer", required=False),
             qualified=row.boolean("qualified"),
         )
-        items.append((row, "alternate_mpn", f"{mpn} -> {alternate}", item))
-    return _unique(file, items)
+        yield row, "alternate_mpn", f"{mpn} -> {alternate}", item
 
 
 @dataclass
@@ -412,11 +473,7 @@ def parse_catalog(texts: dict[str, str]) -> CatalogFiles:
     Raises:
         CatalogError: an unknown file name, no file at all, or a file that does not parse.
     """
-    unknown = sorted(set(texts) - set(CATALOG_FILES))
-    if unknown:
-        raise CatalogError(unknown[0], 0, "", f"unknown catalog file; expected {CATALOG_FILES}")
-    if not texts:
-        raise CatalogError("", 0, "", f"no catalog file given; expected any of {CATALOG_FILES}")
+    check_names(texts)
     files = CatalogFiles()
     if "products.csv" in texts:
         files.products = parse_products(texts["products.csv"])
@@ -427,3 +484,17 @@ def parse_catalog(texts: dict[str, str]) -> CatalogFiles:
     if "alternates.csv" in texts:
         files.alternates = parse_alternates(texts["alternates.csv"])
     return files
+
+
+def check_names(names: Iterable[str]) -> None:
+    """Refuse unknown file names, and no file at all.
+
+    Raises:
+        CatalogError: naming the first unknown file.
+    """
+    given = set(names)
+    unknown = sorted(given - set(CATALOG_FILES))
+    if unknown:
+        raise CatalogError(unknown[0], 0, "", f"unknown catalog file; expected {CATALOG_FILES}")
+    if not given:
+        raise CatalogError("", 0, "", f"no catalog file given; expected any of {CATALOG_FILES}")

@@ -8,6 +8,7 @@ provider's retries.
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 
 from fastapi import Request, Response
@@ -60,22 +61,36 @@ def delivery_key(request: Request, *candidates: str | None, client_key: bool = F
 async def accept_event(
     state: AppState,
     request: Request,
-    response: Response,
+    response: Response | None,
     event: RawEvent,
     key: str | None,
     *,
     trace_id: str | None = None,
-) -> TaskAccepted:
-    """Store ``event`` durably and answer with its task (or the first task, for a replay)."""
+) -> Response:
+    """Store ``event`` durably and answer 202 with its task (or the first task, for a replay).
+
+    The answer is built here (a :class:`TaskAccepted` document, serialized once) rather than
+    validated again by FastAPI's response model; the headers set on ``response`` (FastAPI's
+    sub-response, when the route has one) are kept.
+    """
+    server_span = trace.get_current_span()
+    span: contextlib.AbstractContextManager[trace.Span]
     if trace_id:
-        parent = context_with_trace_id(trace_id)
-    elif trace.get_current_span().get_span_context().is_valid:
-        parent = None  # FastAPI's server span, which already continued any `traceparent`
+        span = _tracer.start_as_current_span(
+            f"ingest {event.format}", context=context_with_trace_id(trace_id)
+        )
+    elif server_span.get_span_context().is_valid:
+        # FastAPI's server span, which already continued any `traceparent`: a child span
+        # would cost more than the work it times.
+        server_span.set_attribute("radar.format", event.format)
+        span = contextlib.nullcontext(server_span)
     else:
-        parent = extract_context(dict(request.headers))
-    with _tracer.start_as_current_span(f"ingest {event.format}", context=parent) as span:
+        span = _tracer.start_as_current_span(
+            f"ingest {event.format}", context=extract_context(dict(request.headers))
+        )
+    with span as current:
         # Without a tracer provider (tracing not configured) spans carry no ids: make one.
-        span_trace_id = trace_id_hex(span) or trace_id or secrets.token_hex(16)
+        span_trace_id = trace_id_hex(current) or trace_id or secrets.token_hex(16)
         current_trace_id.set(span_trace_id)
         try:
             accepted = await state.acceptor.accept(event, key, span_trace_id)
@@ -94,11 +109,18 @@ async def accept_event(
                 "with different content.",
             ) from exc
     current_task_id.set(accepted.task_id)
+    headers = dict(response.headers) if response is not None else {}
     if accepted.replay:
-        response.headers[REPLAY_HEADER] = "true"
+        headers[REPLAY_HEADER] = "true"
         metrics.EVENTS_ACCEPTED.labels(event.format, "true").inc()
-    return TaskAccepted(
+    document = TaskAccepted.model_construct(  # built from our own values: nothing to validate
         task_id=accepted.task_id,
         trace_id=accepted.trace_id,
         status_url=f"{state.settings.public_url.rstrip('/')}/v1/tasks/{accepted.task_id}",
+    )
+    return Response(
+        document.model_dump_json(),
+        status_code=202,
+        headers=headers,
+        media_type="application/json",
     )

@@ -29,7 +29,7 @@ router = APIRouter(
 )
 async def ingest_event(
     body: IngestEvent, request: Request, response: Response, state: StateDep
-) -> TaskAccepted:
+) -> Response:
     """Store the event durably and answer with the task to follow.
 
     The answer comes only after JetStream acknowledged the event. The idempotency key of a
@@ -40,6 +40,16 @@ async def ingest_event(
     """
     if body.trace_id and not is_trace_id(body.trace_id):
         raise Problem(422, "validation", "trace_id must be 32 lowercase hex characters")
+    key = delivery_key(
+        request, body.idempotency_key, request.headers.get("webhook-id"), client_key=True
+    )
+    return await accept_event(
+        state, request, response, canonical_event(body), key, trace_id=body.trace_id
+    )
+
+
+def canonical_event(body: IngestEvent) -> RawEvent:
+    """The raw event of a request to this endpoint (also built by :mod:`..express`)."""
     event = RawEvent(
         source=body.source,
         format="canonical",
@@ -48,7 +58,4 @@ async def ingest_event(
     )
     if body.model_extra:
         event.metadata["extra_fields"] = compact_json(body.model_extra)
-    key = delivery_key(
-        request, body.idempotency_key, request.headers.get("webhook-id"), client_key=True
-    )
-    return await accept_event(state, request, response, event, key, trace_id=body.trace_id)
+    return event

@@ -27,7 +27,7 @@ router = APIRouter(
 )
 async def ingest_component_alert(
     body: ComponentAlert, request: Request, response: Response, state: StateDep
-) -> TaskAccepted:
+) -> Response:
     """A platform reports that a part changed lifecycle status (e.g. to NRND or EOL).
 
     Unknown fields are kept in the payload.
@@ -54,7 +54,7 @@ async def ingest_component_alert(
 )
 async def ingest_email_forward(
     body: EmailPayload, request: Request, response: Response, state: StateDep
-) -> TaskAccepted:
+) -> Response:
     """A mail gateway forwards a vendor's notice e-mail as text. Unknown fields are kept."""
     payload = body.model_dump(mode="json", exclude={"idempotency_key"}, exclude_unset=True)
     event = RawEvent(

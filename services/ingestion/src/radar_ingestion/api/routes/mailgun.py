@@ -73,7 +73,7 @@ _OPENAPI: dict[str, Any] = {
     openapi_extra=_OPENAPI,
     summary="Mailgun route forward",
 )
-async def ingest_mailgun(request: Request, response: Response, state: StateDep) -> TaskAccepted:
+async def ingest_mailgun(request: Request, response: Response, state: StateDep) -> Response:
     """Mailgun forwards each matching e-mail as a form (urlencoded, or multipart with files).
 
     With `RADAR_MAILGUN_SIGNING_KEY` set, the signature is the credential: hex HMAC-SHA256 of

@@ -31,7 +31,7 @@ router = APIRouter(
 )
 async def ingest_postmark(
     body: PostmarkInbound, request: Request, response: Response, state: StateDep
-) -> TaskAccepted:
+) -> Response:
     """Postmark posts each inbound e-mail as JSON; put the API key in the URL (basic auth).
 
     Attachments are decoded into `attachments` and their base64 `Content` removed from

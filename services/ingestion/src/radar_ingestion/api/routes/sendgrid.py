@@ -67,7 +67,7 @@ _OPENAPI: dict[str, Any] = {
     openapi_extra=_OPENAPI,
     summary="SendGrid Inbound Parse webhook",
 )
-async def ingest_sendgrid(request: Request, response: Response, state: StateDep) -> TaskAccepted:
+async def ingest_sendgrid(request: Request, response: Response, state: StateDep) -> Response:
     """Both modes of SendGrid Inbound Parse; configure the URL with basic auth (the API key).
 
     Parsed mode keeps every field in `payload_json` and every `attachmentN` file as an
