@@ -184,9 +184,7 @@ def load_case(path: Path, real: bool, prefix: str = "real") -> Case:
     )
 
 
-def load_cases(
-    *, synthetic: bool = True, real: bool = True, holdout: bool = False
-) -> list[Case]:
+def load_cases(*, synthetic: bool = True, real: bool = True, holdout: bool = False) -> list[Case]:
     """The synthetic cases, then the real ones, then the holdout (each sorted by file name)."""
     cases = []
     if synthetic:

@@ -26,7 +26,8 @@ _PATTERNS: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
             NOT_AFFECTED,
             "sentence",
             r"\bnot\s+(?:be(?:en|ing)?\s+)?(?:affected|impacted|discontinued|obsoleted|included|"
-            r"part of|subject to|in scope|changed)\b|\bun-?(?:affected|impacted)\b|"
+            r"part of|subject to|in scope|changed|EOL|end[- ]of[- ]life|obsolete)\b|"
+            r"\bun-?(?:affected|impacted)\b|"
             r"\bwill\s+(?:continue\s+to\s+be|remain)\s+(?:available|active|in production|"
             r"manufactured|supported|unchanged)|\bremains?\s+(?:active|available|in production|"
             r"unchanged)\b|\bcontinues?\s+(?:to\s+be\s+)?(?:available|in production|"
@@ -67,7 +68,10 @@ _PATTERNS: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
             r"\brefer(?:ring)?\s+to\b|\bsee\b|\bas\s+(?:announced|described|stated|notified|"
             r"communicated)\s+(?:in|by)\b|\bper\s+(?:pcn|pdn)\b|\bdata\s?sheets?\b|"
             r"\bapplication\s+notes?\b|\bpreviously\b|\boriginal(?:ly)?\b|\bsupersed\w*|"
-            r"\bin\s+reference\s+to\b|\bfollow[- ]up\s+(?:to|of)\b|\berrata\b",
+            r"\bin\s+reference\s+to\b|\bfollow[- ]up\s+(?:to|of)\b|\berrata\b|"
+            # Qualification and reliability evidence: the devices tested, not the ones changed.
+            r"\b(?:qual(?:ification)?|test|reliability|rel)\s+(?:vehicles?|lots?|devices?|"
+            r"reports?|data|results?)\b|\bqualified\s+by\s+similarity\b",
         ),
         (
             AFFECTED,
@@ -84,6 +88,8 @@ _PATTERNS: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
         ),
     )
 )
+# "X is out of stock": availability, not a lifecycle event; says nothing of what follows.
+_STOCK = re.compile(r"\b(?:out\s+of\s+stock|back[- ]?ordered|on\s+allocation)\b", re.I)
 _PASSIVE = re.compile(
     r"\b(?:is|are|was|were|be|been|being|becomes?|became)\s+(?:now\s+|being\s+|hereby\s+)?$",
     re.IGNORECASE,
@@ -104,6 +110,9 @@ def find_cues(sentence: str) -> list[Cue]:
     """Cues of one sentence in order of position; an earlier pattern claims its characters."""
     taken = bytearray(len(sentence))
     found: list[Cue] = []
+    for m in _STOCK.finditer(sentence):
+        taken[m.start() : m.end()] = b"\x01" * (m.end() - m.start())
+        found.append(Cue(NOT_AFFECTED, "before", m.start(), m.end()))
     for role, scope, pattern in _PATTERNS:
         for m in pattern.finditer(sentence):
             if m.end() == m.start() or any(taken[m.start() : m.end()]):

@@ -17,6 +17,7 @@ from radar_normalizer.dates import find_dates
 from radar_normalizer.document import Place
 from radar_normalizer.segment import Line, Segments
 from radar_normalizer.sources import snippet
+from radar_normalizer.vocab import NOTICE_WORDS
 
 _SEP = r"[\s:#|.\-]*"
 _NUM = r"(?P<num>[A-Z0-9][A-Z0-9_\-./]*\d[A-Z0-9_\-./]*)"
@@ -99,6 +100,8 @@ class NumberMention:
     line: Line | None
     # Read from a label or a PCN/PDN-shaped token (not only after the word "notice").
     strong: bool = True
+    # Only a "Document number:" label says it is a number: a data sheet has one too.
+    document: bool = False
 
 
 @dataclass
@@ -206,6 +209,7 @@ def _scan(text: str, location: str, line: Line | None, head: bool, numbers: Noti
                     strong=score >= 0.7
                     or len(re.findall(r"[-_/.]", num)) >= 2
                     or len(re.findall(r"\d", num)) >= 6,
+                    document=keyword.lower() == "document",
                 )
             )
 
@@ -216,11 +220,21 @@ def notice_numbers(segments: Segments) -> NoticeNumbers:
     if segments.subject:
         _scan(segments.subject, "subject", None, True, numbers)
     seen: dict[Place, int] = {}
+    noticed = bool(NOTICE_WORDS.search(segments.subject))
     for line in segments.lines:
         seen[line.place] = seen.get(line.place, 0) + 1
         if line.text:
             head = seen[line.place] <= _HEAD_LINES and line.place.page <= 1
             _scan(line.text, line.location(), line, head, numbers)
+            noticed = noticed or bool(NOTICE_WORDS.search(line.text))
+    if not noticed and any(m.document for m in numbers.mentions):
+        # A data sheet's "Document number: DS41181" is the data sheet's, not a notice's: a
+        # text with no notice word in it is no notice.
+        kept = NoticeNumbers()
+        for mention in numbers.mentions:
+            if not mention.document:
+                kept.add(mention)
+        return kept
     return numbers
 
 
