@@ -171,7 +171,8 @@ def read_status(document: Document, segments: Segments, facts: Facts) -> None:
     for line in segments.lines:
         if line.table or not line.text:
             continue
-        m = _STATUS_CHANGE.search(line.text)
+        lower = line.text.lower()
+        m = _STATUS_CHANGE.search(line.text) if "status" in lower else None
         if m and lifecycle_status(m.group("new")) != "unknown":
             facts.offer(
                 "lifecycle_status",
@@ -185,7 +186,7 @@ def read_status(document: Document, segments: Segments, facts: Facts) -> None:
                     ),
                 )
             continue
-        if _DENIED.search(line.text):
+        if "not" in lower and _DENIED.search(line.text):
             # "The devices ... are NOT being discontinued", "the switch is NOT EOL".
             denied = Fact("active", snippet(line.text), line.location(), 0.86)
             facts.offer("lifecycle_status", denied)
@@ -195,7 +196,7 @@ def read_status(document: Document, segments: Segments, facts: Facts) -> None:
             # A status on a line of its own ("Last Time Buy", "Obsolete Product(s)").
             facts.offer("lifecycle_status", Fact(stamp, snippet(line.text), line.location(), 0.8))
             continue
-        m = _STATUS_LABEL.search(line.text)
+        m = _STATUS_LABEL.search(line.text) if "status" in lower else None
         if m:
             status = lifecycle_status(m.group("rest").split("|")[0])
             if status != "unknown":

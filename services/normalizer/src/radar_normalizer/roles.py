@@ -468,10 +468,9 @@ def _negations(text: str, placed: set[int], out: list[str]) -> None:
         if any(start <= at < end for at in placed):
             continue
         sentence_text = text[start:end]
-        cues = find_cues(sentence_text)
-        if any(c.role == NOT_AFFECTED and c.scope == "sentence" for c in cues) and (
-            _THE_PART.search(sentence_text)
-        ):
+        if not _THE_PART.search(sentence_text):
+            continue
+        if any(c.role == NOT_AFFECTED and c.scope == "sentence" for c in find_cues(sentence_text)):
             out.append(sentence_text)
 
 
@@ -597,8 +596,11 @@ def _shared_dates(merged: dict[str, Mention]) -> None:
                 mention.values.setdefault(name, value)
 
 
+_NOT_ALNUM = re.compile(r"[^A-Z0-9]")
+
+
 def _compact(mpn: str) -> str:
-    return re.sub(r"[^A-Z0-9]", "", mpn.upper())
+    return _NOT_ALNUM.sub("", mpn.upper())
 
 
 def _family(short: str, long: Mention) -> bool:

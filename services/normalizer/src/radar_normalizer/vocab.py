@@ -83,18 +83,22 @@ _STATUS_IN_TEXT = re.compile(
 )
 
 
+_SPACES = re.compile(r"\s+")
+_QUALIFIER = re.compile(r"\s*[(\[;|]|\s+-\s+")
+
+
 def lifecycle_status(raw: str) -> str:
     """Map any vendor's or platform's lifecycle word to the internal list.
 
     A value with decoration ("Production (Last Updated: 1 year ago)", "EOL - last time buy")
     is read by its first known word or phrase.
     """
-    key = re.sub(r"\s+", " ", raw.strip().lower().replace("_", " ")).strip(" .")
+    key = _SPACES.sub(" ", raw.strip().lower().replace("_", " ")).strip(" .")
     if key in _STATUS:
         return _STATUS[key]
     if key.replace(" ", "_") in _STATUS:
         return _STATUS[key.replace(" ", "_")]
-    head = re.split(r"\s*[(\[;|]|\s+-\s+", key)[0].strip(" .,")
+    head = _QUALIFIER.split(key)[0].strip(" .,")
     if head in _STATUS:
         return _STATUS[head]
     if len(key) <= 80:
