@@ -242,3 +242,12 @@ def test_one_part_written_two_ways_is_one_part() -> None:
         subject="EXG6050 discontinued",
     )
     assert set(parts(event)) == {"EXG-6050", "EXP-EXQ4410-C5"}
+
+
+def test_a_form_fit_function_remark_does_not_clear_the_part() -> None:
+    event = mail(
+        "Product change notice PCN-2025-17: the EXK3301QE moves to a second assembly site. "
+        "Form, fit and function of the device are not impacted.\n",
+        subject="Assembly site change for EXK3301QE",
+    )
+    assert set(parts(event)) == {"EXK3301QE"}

@@ -60,7 +60,15 @@ _SERIES_BEFORE = re.compile(r"\b(?:series|family|product line)(?:/type)?\s*[:\-]
 _POINTS = re.compile(r"\bbelow\b|\bfollowing\b|\blisted\b|\btable\b|:\s*$", re.I)
 # A list item: a bullet (whatever glyph the font made of it: •, ▪, , ?) or a number.
 _BULLET = re.compile(r"^\s*(?:[^\w\s\"'(\[{]|\d{1,2}[.)])\s")
-# "the switch is NOT EOL": a sentence about the notice's one part without naming it.
+# "the switch is NOT EOL": a sentence that denies the notice's one part its end of life without
+# naming it. Only a lifecycle denial: "form, fit and function of the device are not impacted"
+# says nothing of whether the device goes.
+_DENIAL = re.compile(
+    r"\bnot\s+(?:be(?:en|ing)?\s+)?(?:discontinued|obsoleted|EOL|end[- ]of[- ]life|obsolete)\b|"
+    r"\b(?:remains?|stays?)\s+in\s+production\b",
+    re.IGNORECASE,
+)
+# The notice's one part, named without its number.
 _THE_PART = re.compile(
     r"\b(?:the|this|that)\s+(?:part|device|product|component|item|chip|switch|sensor|relay|"
     r"connector|module|ic)\b(?!\s*(?:numbers?|lists?|famil))|\bit\b",
@@ -461,16 +469,15 @@ def _read_paragraph(
 
 
 def _negations(text: str, placed: set[int], out: list[str]) -> None:
-    """Sentences that say "not affected / not EOL" of "the part" without naming one."""
-    if "not" not in text.lower() and "remain" not in text.lower():
+    """Sentences that deny "the part" its end of life without naming one."""
+    lower = text.lower()
+    if "not" not in lower and "remain" not in lower and "stay" not in lower:
         return
     for start, end in _sentences(text):
         if any(start <= at < end for at in placed):
             continue
         sentence_text = text[start:end]
-        if not _THE_PART.search(sentence_text):
-            continue
-        if any(c.role == NOT_AFFECTED and c.scope == "sentence" for c in find_cues(sentence_text)):
+        if _DENIAL.search(sentence_text) and _THE_PART.search(sentence_text):
             out.append(sentence_text)
 
 
