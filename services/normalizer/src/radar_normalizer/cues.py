@@ -69,8 +69,13 @@ _PATTERNS: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
             r"\brefer(?:ring)?\s+to\b|\bsee\b|\bas\s+(?:announced|described|stated|notified|"
             r"communicated)\s+(?:in|by)\b|\bper\s+(?:pcn|pdn)\b|\bdata\s?sheets?\b|"
             r"\bapplication\s+notes?\b|\bpreviously\b|\boriginal(?:ly)?\b|\bsupersed\w*|"
-            r"\bin\s+reference\s+to\b|\bfollow[- ]up\s+(?:to|of)\b|\berrata\b|"
+            r"\bin\s+reference\s+to\b|\bfollow[- ]up\s+(?:to|of)\b|\berrata\b",
+        ),
+        (
             # Qualification and reliability evidence: the devices tested, not the ones changed.
+            # "near": it also speaks of the token right before it ("X Reliability Report").
+            REFERENCED,
+            "near",
             r"\b(?:qual(?:ification)?|test|reliability|rel)\s+(?:vehicles?|lots?|devices?|"
             r"reports?|data|results?)\b|\bqualified\s+by\s+similarity\b",
         ),

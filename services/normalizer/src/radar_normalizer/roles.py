@@ -375,7 +375,8 @@ class _Sentence:
             cue = self.cues[index]
             if cue.role == AFFECTED:
                 return AFFECTED, cue
-            if cue.role in (NOT_AFFECTED, REFERENCED) and self._adjacent(at, cue):
+            near = cue.scope == "near" or (cue.role == NOT_AFFECTED and cue.scope == "before")
+            if near and self._adjacent(at, cue):
                 # "X is out of stock", "X Reliability Report": the cue speaks of the token
                 # right before it.
                 return cue.role, cue
