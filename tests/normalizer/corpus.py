@@ -1,7 +1,9 @@
 """The notice corpora and the fields expected of each case.
 
-Two corpora: ``corpus/*.json`` (synthetic notices written next to the rules) and
-``corpus/real/*.json`` (real public notices, see ``corpus/real/README.md``). A case file holds
+Three corpora: ``corpus/*.json`` (synthetic notices written next to the rules),
+``corpus/real/*.json`` (real public notices, see ``corpus/real/README.md``) and
+``corpus/holdout/*.json`` (real notices kept apart from rule work to measure generalisation, see
+``corpus/holdout/README.md``; the gate test does not load them). A case file holds
 ``event`` (how to build the :class:`RawEvent`) and ``expect``: ``notice`` (fields every part
 shares), ``parts`` (per-part fields, which win; may be empty) and, for real cases, ``mentions``
 (every other part number with its role). Only the fields a case states are scored for it; in the
@@ -35,6 +37,7 @@ from tests.normalizer.pdfgen import make_pdf
 
 CORPUS = Path(__file__).parent / "corpus"
 REAL = CORPUS / "real"
+HOLDOUT = CORPUS / "holdout"
 FIELDS = (
     "mpn",
     "base_mpn",
@@ -164,7 +167,7 @@ def _text(value: Any) -> str:
     return ",".join(sorted(value)) if isinstance(value, list) else str(value)
 
 
-def load_case(path: Path, real: bool) -> Case:
+def load_case(path: Path, real: bool, prefix: str = "real") -> Case:
     doc = json.loads(path.read_text())
     common = {k: _text(v) for k, v in doc["expect"].get("notice", {}).items()}
     expected = []
@@ -175,17 +178,19 @@ def load_case(path: Path, real: bool) -> Case:
             row["base_mpn"] = row.get("base_mpn") or row["mpn"]
         expected.append(row)
     mentions = [dict(m) for m in doc["expect"].get("mentions", [])]
-    name = f"real/{path.stem}" if real else path.stem
+    name = f"{prefix}/{path.stem}" if real else path.stem
     return Case(
         name, build_event(path.stem, doc["event"], path.parent), expected, common, mentions, real
     )
 
 
-def load_cases(*, synthetic: bool = True, real: bool = True) -> list[Case]:
-    """The synthetic cases, then the real ones (sorted by file name)."""
+def load_cases(*, synthetic: bool = True, real: bool = True, holdout: bool = False) -> list[Case]:
+    """The synthetic cases, then the real ones, then the holdout (each sorted by file name)."""
     cases = []
     if synthetic:
         cases += [load_case(p, False) for p in sorted(CORPUS.glob("*.json"))]
     if real:
         cases += [load_case(p, True) for p in sorted(REAL.glob("*.json"))]
+    if holdout:
+        cases += [load_case(p, True, "holdout") for p in sorted(HOLDOUT.glob("*.json"))]
     return cases

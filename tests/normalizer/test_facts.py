@@ -168,3 +168,61 @@ def test_facts_without_parts_are_still_read() -> None:
     assert reading.notices == []
     assert reading.facts.value("notice_number") == "EX-PCN-2026-50"
     assert reading.facts.value("issue_date") == "2026-01-05"
+
+
+@pytest.mark.parametrize(
+    ("text", "status"),
+    [
+        ("The EXN5120 has been discontinued and is no longer commercially available.", "obsolete"),
+        ("The EXN5120 is discontinued and now obsolete.", "obsolete"),
+        ("The now-discontinued and unavailable EXN5120 needs a substitute.", "obsolete"),
+    ],
+)
+def test_prose_that_says_a_part_is_gone(text: str, status: str) -> None:
+    [notice] = parts(mail(f"{text}\n", subject="EXN5120 status")).values()
+    assert notice.lifecycle_status == status
+
+
+def test_a_cancelled_change_is_a_retraction() -> None:
+    reading = read(
+        mail(
+            "Update Notification #55012\nIssue Date: 03-Oct-2024\n"
+            "This updates FPCN #54900. The qualification and transfer of the TO-92 assembly "
+            "to the new subcontractor has been canceled. The current source will continue.\n",
+            subject="Update Notification #55012",
+        )
+    )
+    assert reading.facts.value("notice_kind") == "retraction"
+    assert reading.facts.value("notice_number") == "55012"
+
+
+def test_products_being_withdrawn_are_discontinued() -> None:
+    reading = read(
+        mail(
+            "Series/Type: EXF3300\nThe following products presented in this data sheet are "
+            "being withdrawn.\nOrdering code EXF3300A104K Date of withdrawal 2025-02-01\n",
+            subject="Data sheet update",
+        )
+    )
+    assert reading.facts.value("notice_kind") == "discontinuance"
+
+
+def test_a_data_sheets_document_number_is_not_a_notice_number() -> None:
+    reading = read(
+        mail(
+            "EXD3609 Document number: DS55101 Rev. 2\nPART OBSOLETE - NO ALTERNATE PART\n"
+            "Eight-channel LED driver.\n",
+            subject="EXD3609 datasheet",
+        )
+    )
+    assert reading.facts.value("notice_number") == ""
+    assert reading.facts.value("notice_kind") == "lifecycle_change"
+
+
+def test_an_unknown_maker_from_the_senders_display_name() -> None:
+    event = mail(
+        "Discontinued products:\n- EXW00109 Logic analyser (Discontinued)\n",
+        sender="Wexler Support <support@wexler.com>",
+    )
+    [notice] = parts(event).values()
+    assert notice.manufacturer == "Wexler"

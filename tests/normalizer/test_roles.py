@@ -180,3 +180,74 @@ def test_parts_removed_from_a_revised_notice_are_retractions() -> None:
     assert found["EXK7703A"].notice_kind == "change"
     assert {found["EXK7701A"].notice_kind, found["EXK7702A"].notice_kind} == {"retraction"}
     assert list(found["EXK7701A"].supersedes) == ["EX-22-7"]
+
+
+def test_list_items_split_whatever_glyph_the_bullet_became() -> None:
+    # A PDF font may turn the bullet into "?", "▪" or a private-use glyph: each item is still
+    # its own sentence, so "use the" pairs within an item, never across items.
+    event = mail(
+        "Discontinued Product\nDate of status change: 2025-03-31\n"
+        "? for the EXH101-TR and the EXH101-BK use the EXH201-TR\n"
+        "? for the EXH102-TR use the EXH202-TR\n"
+        "\u25a0 for the EXH103-TR use the EXH203-TR\n",
+        subject="Discontinued product",
+    )
+    found = parts(event)
+    assert set(found) == {"EXH101-TR", "EXH101-BK", "EXH102-TR", "EXH103-TR"}
+    assert found["EXH101-BK"].replacement_mpn == "EXH201-TR"
+    assert found["EXH102-TR"].replacement_mpn == "EXH202-TR"
+    assert found["EXH103-TR"].replacement_mpn == "EXH203-TR"
+
+
+def test_qualification_and_reliability_devices_are_only_referenced() -> None:
+    event = mail(
+        "Final Product/Process Change Notification #44120\nIssue Date: 3-Mar-2025\n"
+        "Title: Second assembly site for SOT-23 devices.\n"
+        "Reliability data summary: qualification vehicle EXR2210T1G.\n"
+        "EXR3320T1G Reliability Report: 0/231 failures.\n",
+        subject="FPCN #44120",
+    )
+    named = roles(event)
+    assert named["EXR2210T1G"] == "referenced"
+    assert named["EXR3320T1G"] == "referenced"
+    assert parts(event) == {}
+
+
+def test_out_of_stock_is_not_a_lifecycle_event() -> None:
+    event = mail(
+        "The EXL4410DR is discontinued, use the EXL4420DR instead. "
+        "The EXV7701PW is out of stock at the distributor this month.\n",
+        subject="Discontinued part",
+    )
+    assert set(parts(event)) == {"EXL4410DR"}
+    assert roles(event)["EXV7701PW"] == "not_affected"
+
+
+def test_a_denial_about_the_part_clears_it() -> None:
+    event = mail(
+        "Is EXK2201QE end of life? Distributors show it as EOL.\n"
+        "The maker confirmed that the switch is not EOL and stays in production.\n",
+        subject="EOL check EXK2201QE",
+    )
+    assert parts(event) == {}
+    assert roles(event)["EXK2201QE"] == "not_affected"
+    assert read(event).facts.value("lifecycle_status") == "active"
+
+
+def test_one_part_written_two_ways_is_one_part() -> None:
+    event = mail(
+        "The EXG6050 gyroscope is discontinued and now obsolete; the EXG-6050 last time buy "
+        "was 2025-01-31. The model EXP-EXQ4410-C5 distance sensor is discontinued too; "
+        "EXQ4410 users should plan a redesign.\n",
+        subject="EXG6050 discontinued",
+    )
+    assert set(parts(event)) == {"EXG-6050", "EXP-EXQ4410-C5"}
+
+
+def test_a_form_fit_function_remark_does_not_clear_the_part() -> None:
+    event = mail(
+        "Product change notice PCN-2025-17: the EXK3301QE moves to a second assembly site. "
+        "Form, fit and function of the device are not impacted.\n",
+        subject="Assembly site change for EXK3301QE",
+    )
+    assert set(parts(event)) == {"EXK3301QE"}

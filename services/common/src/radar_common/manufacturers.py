@@ -58,9 +58,13 @@ class Manufacturer:
     prefixes: tuple[str, ...]
 
 
+_NOT_NAME = re.compile(r"[^a-z0-9&]+")
+_SPACES = re.compile(r"\s+")
+
+
 def _key(name: str) -> str:
-    name = re.sub(r"[^a-z0-9&]+", " ", name.lower().replace(".", "").replace("-", " "))
-    return re.sub(r"\s+", " ", name).strip()
+    name = _NOT_NAME.sub(" ", name.lower().replace(".", "").replace("-", " "))
+    return _SPACES.sub(" ", name).strip()
 
 
 def _bare(name: str) -> str:

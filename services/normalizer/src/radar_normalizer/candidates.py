@@ -49,6 +49,9 @@ class Candidates:
     text: list[Candidate] = field(default_factory=list)
 
 
+_LETTER = re.compile(r"[A-Za-z]")
+
+
 def _blank_urls(text: str) -> str:
     if "@" not in text and "//" not in text and "www." not in text:
         return text
@@ -62,7 +65,7 @@ def _in_text(line: Line, text: str, origin: str, numbers: NoticeNumbers) -> list
         score = shape(token.value)
         if score < MIN_SHAPE or numbers.is_number(token.value):
             continue
-        if len(token.value) < 4 or not re.search(r"[A-Za-z]", token.value):
+        if len(token.value) < 4 or not _LETTER.search(token.value):
             continue  # in prose a bare number or a 3-character code is not a part
         after = text[token.end : token.end + 60]
         score *= context_penalty(text[max(0, token.start - 40) : token.start], material, after)

@@ -8,6 +8,7 @@ its replacement.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -26,7 +27,8 @@ _PATTERNS: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
             NOT_AFFECTED,
             "sentence",
             r"\bnot\s+(?:be(?:en|ing)?\s+)?(?:affected|impacted|discontinued|obsoleted|included|"
-            r"part of|subject to|in scope|changed)\b|\bun-?(?:affected|impacted)\b|"
+            r"part of|subject to|in scope|changed|EOL|end[- ]of[- ]life|obsolete)\b|"
+            r"\bun-?(?:affected|impacted)\b|"
             r"\bwill\s+(?:continue\s+to\s+be|remain)\s+(?:available|active|in production|"
             r"manufactured|supported|unchanged)|\bremains?\s+(?:active|available|in production|"
             r"unchanged)\b|\bcontinues?\s+(?:to\s+be\s+)?(?:available|in production|"
@@ -70,6 +72,14 @@ _PATTERNS: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
             r"\bin\s+reference\s+to\b|\bfollow[- ]up\s+(?:to|of)\b|\berrata\b",
         ),
         (
+            # Qualification and reliability evidence: the devices tested, not the ones changed.
+            # "near": it also speaks of the token right before it ("X Reliability Report").
+            REFERENCED,
+            "near",
+            r"\b(?:qual(?:ification)?|test|reliability|rel)\s+(?:vehicles?|lots?|devices?|"
+            r"reports?|data|results?)\b|\bqualified\s+by\s+similarity\b",
+        ),
+        (
             AFFECTED,
             "after",
             r"\binstead\s+of\b|\bdiscontinu\w*|\bend[- ]of[- ]life\b|\bEOL\b|\bobsolet\w*|"
@@ -84,6 +94,8 @@ _PATTERNS: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
         ),
     )
 )
+# "X is out of stock": availability, not a lifecycle event; says nothing of what follows.
+_STOCK = re.compile(r"\b(?:out\s+of\s+stock|back[- ]?ordered|on\s+allocation)\b", re.I)
 _PASSIVE = re.compile(
     r"\b(?:is|are|was|were|be|been|being|becomes?|became)\s+(?:now\s+|being\s+|hereby\s+)?$",
     re.IGNORECASE,
@@ -102,11 +114,25 @@ class Cue:
 
 def find_cues(sentence: str) -> list[Cue]:
     """Cues of one sentence in order of position; an earlier pattern claims its characters."""
+    return list(_cues_of(sentence))
+
+
+def clear_cache() -> None:
+    """Forget memoised cues (a benchmark measures each event as if it were the first)."""
+    _cues_of.cache_clear()
+
+
+@functools.lru_cache(maxsize=1024)
+def _cues_of(sentence: str) -> tuple[Cue, ...]:
+    # Memoised: a heading is read for the table below it and again as prose.
     taken = bytearray(len(sentence))
     found: list[Cue] = []
+    for m in _STOCK.finditer(sentence):
+        taken[m.start() : m.end()] = b"\x01" * (m.end() - m.start())
+        found.append(Cue(NOT_AFFECTED, "before", m.start(), m.end()))
     for role, scope, pattern in _PATTERNS:
         for m in pattern.finditer(sentence):
-            if m.end() == m.start() or any(taken[m.start() : m.end()]):
+            if m.end() == m.start() or taken.find(1, m.start(), m.end()) >= 0:
                 continue
             taken[m.start() : m.end()] = b"\x01" * (m.end() - m.start())
             if role == AFFECTED and _PASSIVE.search(sentence[max(0, m.start() - 20) : m.start()]):
@@ -114,7 +140,7 @@ def find_cues(sentence: str) -> list[Cue]:
             found.append(Cue(role, scope, m.start(), m.end()))
             if role == OBJECT:
                 verb = _OBJECT_VERB.search(sentence, m.end())
-                if verb is not None and not any(taken[verb.start() : verb.end()]):
+                if verb is not None and taken.find(1, verb.start(), verb.end()) < 0:
                     taken[verb.start() : verb.end()] = b"\x01" * (verb.end() - verb.start())
                     found.append(Cue(REPLACEMENT, "after", verb.start(), verb.end()))
-    return sorted(found, key=lambda c: c.start)
+    return tuple(sorted(found, key=lambda c: c.start))

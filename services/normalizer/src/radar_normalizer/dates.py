@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -158,19 +159,30 @@ def find_dates(text: str, order: DayOrder = DayOrder()) -> Iterator[DateMatch]:
     """Every date in ``text``, in order of position, overlapping forms resolved first-best."""
     if not _DIGIT.search(text) or not _MAYBE_DATE.search(text):
         return iter(())  # most lines hold no date: one cheap test instead of ten patterns
+    return iter(_dates_in(text, order))
+
+
+def clear_cache() -> None:
+    """Forget memoised dates (a benchmark measures each event as if it were the first)."""
+    _dates_in.cache_clear()
+
+
+@functools.lru_cache(maxsize=2048)
+def _dates_in(text: str, order: DayOrder) -> tuple[DateMatch, ...]:
+    # Memoised: the timeline reads a line's dates twice, the shape test reads a token's.
     # Characters already claimed by a better form (linear, however many dates a text holds).
     taken = bytearray(len(text))
     found: list[DateMatch] = []
     for kind, pattern in _PATTERNS:
         for m in pattern.finditer(text):
-            if any(taken[m.start() : m.end()]):
+            if taken.find(1, m.start(), m.end()) >= 0:
                 continue
             iso, inferred, ambiguous = _convert(kind, m, order)
             if iso is None:
                 continue
             taken[m.start() : m.end()] = b"\x01" * (m.end() - m.start())
             found.append(DateMatch(iso, m.start(), m.end(), m.group(0), inferred, ambiguous))
-    return iter(sorted(found, key=lambda d: d.start))
+    return tuple(sorted(found, key=lambda d: d.start))
 
 
 def parse_date(text: str, order: DayOrder = DayOrder()) -> DateMatch | None:

@@ -19,23 +19,23 @@ from radar_normalizer.document import Document
 from radar_normalizer.facts import Fact, Facts
 from radar_normalizer.segment import Segments
 from radar_normalizer.sources import snippet
-from radar_normalizer.vocab import KIND_STATUS, lifecycle_status, notice_kind
+from radar_normalizer.vocab import KIND_STATUS, NOTICE_WORDS, lifecycle_status, notice_kind
 
 _NOT_DISCONTINUED = re.compile(
-    r"\bnot\s+(?:be(?:ing)?\s+|been\s+)?(?:discontinued|obsoleted|end[- ]of[- ]lifed?)\b|"
+    r"\bnot\s+(?:be(?:ing)?\s+|been\s+)?(?:discontinued|obsoleted|end[- ]of[- ]lifed?|EOL|"
+    r"obsolete)\b|"
     r"\b(?:will|shall)\s+(?:continue|remain)\s+(?:to\s+be\s+)?(?:in\s+production|available|"
     r"active|manufactured)|\bremains?\s+in\s+production\b|\bdie\s+(?:stays|remains)\b",
     re.IGNORECASE,
 )
+# The notice denies a discontinuance outright (not "X remains available" beside others that go).
+_DENIED = re.compile(
+    r"\bnot\s+(?:be(?:ing)?\s+|been\s+)?(?:discontinued|obsoleted|end[- ]of[- ]lifed?|EOL|"
+    r"obsolete)\b",
+    re.IGNORECASE,
+)
 _PACKING = re.compile(
     r"\b(?:pack(?:ing|aging)?|reel|tape|tray|tube|dry[- ]?bag|carrier)\b", re.IGNORECASE
-)
-# Words only a notice uses; without them (and without a number) a status is just a status.
-_NOTICE_WORDS = re.compile(
-    r"\b(?:notice|notification|F?PCN|PDN|PTN|bulletin|advisory|announce\w*|last[- ]time[- ]buy|"
-    r"LTB|discontinued product|product discontinu\w*|end[- ]of[- ]life|withdrawal|"
-    r"termination)\b",
-    re.IGNORECASE,
 )
 _STATUS_LABEL = re.compile(
     r"(?:lifecycle|life cycle|part|product)?\s*status\s*[:|]\s*(?P<rest>[A-Za-z][\w ,/-]{1,60})",
@@ -51,8 +51,10 @@ _PROSE_STATUS = (
         "obsolete",
         0.7,
         re.compile(
-            r"\bno\s+longer\s+(?:in\s+production|manufactured|produced|available)\b|"
-            r"\bobsolete\s+products?\b|\bis\s+obsolete\b|"
+            r"\bno\s+longer\s+(?:in\s+production|manufactured|produced|"
+            r"(?:commercially\s+)?available)\b|"
+            r"\bobsolete\s+products?\b|\b(?:is|are|now)\s+obsolete\b|"
+            r"\bdiscontinued\s+and\s+(?:now\s+)?(?:unavailable|obsolete)\b|"
             r"\bnon[- ]?manufacturable\b|\bNLM\b",
             re.I,
         ),
@@ -131,7 +133,7 @@ def _status_only(segments: Segments, body: str, facts: Facts) -> str:
     """A page or datasheet that states a status (no notice number, no notice words): the
     line that states it, else ``""``."""
     text = segments.subject + "\n" + body
-    if facts.value("notice_number") or _NOTICE_WORDS.search(text):
+    if facts.value("notice_number") or NOTICE_WORDS.search(text):
         return ""
     found = _STATUS_WORDS.search(text)
     return snippet(_line_with(text, found.group(0))) if found else ""
@@ -139,7 +141,8 @@ def _status_only(segments: Segments, body: str, facts: Facts) -> str:
 
 _STATUS_WORDS = re.compile(
     r"\bobsolete\b|\bNRND\b|\bNRFND\b|not\s+(?:recommended\s+)?for\s+new\s+designs?|"
-    r"no\s+longer\s+(?:manufactured|in\s+production|produced|available)|\bdiscontinued\b|"
+    r"no\s+longer\s+(?:manufactured|in\s+production|produced|(?:commercially\s+)?available)|"
+    r"\bdiscontinued\b|"
     r"(?:lifecycle|life cycle|product)\s+status",
     re.IGNORECASE,
 )
@@ -168,7 +171,8 @@ def read_status(document: Document, segments: Segments, facts: Facts) -> None:
     for line in segments.lines:
         if line.table or not line.text:
             continue
-        m = _STATUS_CHANGE.search(line.text)
+        lower = line.text.lower()
+        m = _STATUS_CHANGE.search(line.text) if "status" in lower else None
         if m and lifecycle_status(m.group("new")) != "unknown":
             facts.offer(
                 "lifecycle_status",
@@ -182,12 +186,17 @@ def read_status(document: Document, segments: Segments, facts: Facts) -> None:
                     ),
                 )
             continue
+        if "not" in lower and _DENIED.search(line.text):
+            # "The devices ... are NOT being discontinued", "the switch is NOT EOL".
+            denied = Fact("active", snippet(line.text), line.location(), 0.86)
+            facts.offer("lifecycle_status", denied)
+            continue
         stamp = lifecycle_status(line.text) if len(line.text) <= 40 else "unknown"
         if stamp not in ("unknown", "active"):
             # A status on a line of its own ("Last Time Buy", "Obsolete Product(s)").
             facts.offer("lifecycle_status", Fact(stamp, snippet(line.text), line.location(), 0.8))
             continue
-        m = _STATUS_LABEL.search(line.text)
+        m = _STATUS_LABEL.search(line.text) if "status" in lower else None
         if m:
             status = lifecycle_status(m.group("rest").split("|")[0])
             if status != "unknown":

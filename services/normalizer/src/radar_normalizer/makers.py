@@ -129,3 +129,8 @@ def _unknown_maker(sender: str, lines: list[Line], facts: Facts) -> None:
                 Fact(known_manufacturer(name) or name, snippet(line.text), line.location(), 0.6),
             )
             return
+    # "Saleae Support <support@saleae.com>": the display name starts with the domain's name.
+    display = sender.split("<")[0].strip(" \"'")
+    first = display.split()[0] if display.split() else ""
+    if first.lower() == label.lower() and first[:1].isupper():
+        facts.offer("manufacturer", Fact(first, snippet(sender), "header:From", 0.55))

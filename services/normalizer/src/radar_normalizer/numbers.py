@@ -17,6 +17,7 @@ from radar_normalizer.dates import find_dates
 from radar_normalizer.document import Place
 from radar_normalizer.segment import Line, Segments
 from radar_normalizer.sources import snippet
+from radar_normalizer.vocab import NOTICE_WORDS
 
 _SEP = r"[\s:#|.\-]*"
 _NUM = r"(?P<num>[A-Z0-9][A-Z0-9_\-./]*\d[A-Z0-9_\-./]*)"
@@ -53,6 +54,12 @@ _PATTERNS: tuple[tuple[float, re.Pattern[str]], ...] = (
     (0.7, re.compile(r"\b(?P<num>[A-Z0-9]+-?\d*(?:PCN|PDN|PTN|EOL)\d[A-Z0-9-]*)\b")),
     (0.55, re.compile(r"\b(?P<num>\d{8,12}[A-Z]{1,3}\d{0,2}|\d{8,12})\b")),
 )
+# A superset of what the patterns above start from: one cheap test per line before seven.
+_MAYBE_NUMBER = re.compile(
+    r"pcn|pdn|ptn|eol|ltb|notic|notif|bulletin|ref|change|discontinu|terminat|document|"
+    r"pd|dn|ecn|adv|cn|\d{8}",
+    re.IGNORECASE,
+)
 _TI_CONTEXT = re.compile(r"\b(?:PCN|PDN|notice|notification|DN)\b", re.IGNORECASE)
 _REFERS = re.compile(
     r"(?:refer(?:ring)?\s+to|see|supersed\w*|replac(?:es|ing)|cancel\w*|withdraw\w*|"
@@ -86,6 +93,12 @@ _HEAD_LINES = 15
 _DIGIT = re.compile(r"\d")
 
 
+_JOINER = re.compile(r"[_/]")
+_NOTICE_PREFIX = re.compile(r"F?PCN|PDN|PTN|EOL", re.I)
+_LETTER = re.compile(r"[A-Za-z]")
+_SEPARATOR = re.compile(r"[-_/.]")
+
+
 @dataclass(frozen=True)
 class NumberMention:
     """A notice number found in the text."""
@@ -99,6 +112,8 @@ class NumberMention:
     line: Line | None
     # Read from a label or a PCN/PDN-shaped token (not only after the word "notice").
     strong: bool = True
+    # Only a "Document number:" label says it is a number: a data sheet has one too.
+    document: bool = False
 
 
 @dataclass
@@ -112,7 +127,7 @@ class NoticeNumbers:
     def add(self, mention: NumberMention) -> None:
         self.mentions.append(mention)
         self._values.add(_key(mention.value))
-        if mention.strong or mention.referenced or re.search(r"[_/]", mention.value):
+        if mention.strong or mention.referenced or _JOINER.search(mention.value):
             # "Notice EXA958" may name a part; a labelled or PCN-shaped number never does.
             self._strong.add(_key(mention.value))
 
@@ -150,13 +165,17 @@ class NoticeNumbers:
         return out
 
 
+_SHAPE = str.maketrans("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ", "9" * 10 + "A" * 26)
+_NOT_ALNUM = re.compile(r"[^A-Z0-9]")
+
+
 def _signature(value: str) -> str:
     """``"07C-19"`` → ``"99A-99"``: the shape of a number."""
-    return re.sub(r"[A-Z]", "A", re.sub(r"\d", "9", value.upper()))
+    return value.upper().translate(_SHAPE)
 
 
 def _key(value: str) -> str:
-    return re.sub(r"[^A-Z0-9]", "", value.upper())
+    return _NOT_ALNUM.sub("", value.upper())
 
 
 def split_revision(number: str) -> tuple[str, str]:
@@ -168,8 +187,8 @@ def split_revision(number: str) -> tuple[str, str]:
 
 
 def _scan(text: str, location: str, line: Line | None, head: bool, numbers: NoticeNumbers) -> None:
-    if not _DIGIT.search(text):
-        return
+    if not _DIGIT.search(text) or not _MAYBE_NUMBER.search(text):
+        return  # every pattern needs a notice word, a notice prefix or a long run of digits
     claimed: list[tuple[int, int]] = []
     for score, pattern in _PATTERNS:
         for m in pattern.finditer(text):
@@ -186,11 +205,11 @@ def _scan(text: str, location: str, line: Line | None, head: bool, numbers: Noti
                     lettered and head
                 ):
                     continue
-            if _CONTROL.search(before) and not re.match(r"F?PCN|PDN|PTN|EOL", num, re.I):
+            if _CONTROL.search(before) and not _NOTICE_PREFIX.match(num):
                 continue
             claimed.append((start, end))
             keyword = m.groupdict().get("kw") or ""
-            if not re.search(r"[A-Za-z]", num) and keyword[:3].upper() in ("PCN", "PDN", "PTN"):
+            if not _LETTER.search(num) and keyword[:3].upper() in ("PCN", "PDN", "PTN"):
                 num = f"{keyword[:3].upper()} {num}"
             refers = _REFERS.search(before + text[m.start() : start])
             bonus = 0.1 if location == "subject" else 0.05 if head else 0.0
@@ -204,8 +223,9 @@ def _scan(text: str, location: str, line: Line | None, head: bool, numbers: Noti
                     location=location,
                     line=line,
                     strong=score >= 0.7
-                    or len(re.findall(r"[-_/.]", num)) >= 2
-                    or len(re.findall(r"\d", num)) >= 6,
+                    or len(_SEPARATOR.findall(num)) >= 2
+                    or len(_DIGIT.findall(num)) >= 6,
+                    document=keyword.lower() == "document",
                 )
             )
 
@@ -216,11 +236,21 @@ def notice_numbers(segments: Segments) -> NoticeNumbers:
     if segments.subject:
         _scan(segments.subject, "subject", None, True, numbers)
     seen: dict[Place, int] = {}
+    noticed = bool(NOTICE_WORDS.search(segments.subject))
     for line in segments.lines:
         seen[line.place] = seen.get(line.place, 0) + 1
         if line.text:
             head = seen[line.place] <= _HEAD_LINES and line.place.page <= 1
             _scan(line.text, line.location(), line, head, numbers)
+            noticed = noticed or bool(NOTICE_WORDS.search(line.text))
+    if not noticed and any(m.document for m in numbers.mentions):
+        # A data sheet's "Document number: DS41181" is the data sheet's, not a notice's: a
+        # text with no notice word in it is no notice.
+        kept = NoticeNumbers()
+        for mention in numbers.mentions:
+            if not mention.document:
+                kept.add(mention)
+        return kept
     return numbers
 
 

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 from radar_common.manufacturers import table
 from radar_common.partnumbers import clean_mpn
+from radar_normalizer.cues import clear_cache as cues_clear
+from radar_normalizer.dates import clear_cache as dates_clear
 from radar_normalizer.dates import find_dates
 
 # A token that may be a part number: letters, digits and the joiners vendors use.
@@ -86,6 +88,16 @@ _SUFFIX = re.compile(
 )
 
 
+_PARENS = re.compile(r"[()]")
+_WHOLE_PART = re.compile(r"[A-Z]{2,}\d{2,}[A-Z0-9-]*")
+_COMMA = re.compile(r",(?!\d{3}\b)")
+_ANY_DIGIT = re.compile(r"\d")
+_WILDCARD = re.compile(r"xx|XX|[*?_]")
+_DASH_GROUPS = re.compile(r"\d{1,7}(?:-\d{1,5}){1,3}")
+_RUNS = re.compile(r"[A-Za-z]+|\d+")
+_CONTROL_SHAPE = re.compile(r"[A-Z]{1,4}-\d{3,}-\d{1,3}")
+
+
 @dataclass(frozen=True)
 class Token:
     """A part-number-shaped token: its clean value and where it is in its text."""
@@ -95,8 +107,14 @@ class Token:
     end: int
 
 
-def tokens(text: str) -> Iterator[Token]:
-    """Every token of ``text`` that could be a part number by its characters."""
+@functools.lru_cache(maxsize=4096)
+def tokens(text: str) -> tuple[Token, ...]:
+    """Every token of ``text`` that could be a part number by its characters (memoised: one
+    line is tokenised by the segmenter, the candidate finder and the shape tests)."""
+    return tuple(_tokens(text))
+
+
+def _tokens(text: str) -> Iterator[Token]:
     for m in _pieces(text):
         raw = m.group(0)
         if raw.isascii() and not _SPECIAL.search(raw):
@@ -110,7 +128,7 @@ def tokens(text: str) -> Iterator[Token]:
         if raw.count("(") != raw.count(")"):
             raw = raw.strip("()")
             if "(" in raw or ")" in raw:
-                raw = re.split(r"[()]", raw)[0]
+                raw = _PARENS.split(raw)[0]
         value = raw.strip(".,;:()[]{}<>\"'*").rstrip("-") if raw.isascii() else clean_mpn(raw)
         if value:
             start = m.start() + m.group(0).find(raw) if raw in m.group(0) else m.start()
@@ -128,7 +146,7 @@ def _pieces(text: str) -> Iterator[re.Match[str]]:
             continue
         # "EXR18/EXR21": a slash between two whole part numbers separates them.
         halves = m.group(0).split("/")
-        if len(halves) == 2 and all(re.fullmatch(r"[A-Z]{2,}\d{2,}[A-Z0-9-]*", h) for h in halves):
+        if len(halves) == 2 and all(_WHOLE_PART.fullmatch(h) for h in halves):
             yield from TOKEN.finditer(text, m.start(), m.start() + len(halves[0]))
             yield from TOKEN.finditer(text, m.end() - len(halves[1]), m.end())
             continue
@@ -142,7 +160,7 @@ def _comma_pieces(text: str) -> Iterator[re.Match[str]]:
             yield m
             continue
         offset = m.start()
-        for piece in re.split(r",(?!\d{3}\b)", m.group(0)):
+        for piece in _COMMA.split(m.group(0)):
             inner = TOKEN.search(text, offset, offset + len(piece)) if piece else None
             if inner is not None:
                 yield inner
@@ -152,21 +170,21 @@ def _comma_pieces(text: str) -> Iterator[re.Match[str]]:
 @functools.lru_cache(maxsize=8192)
 def shape(value: str) -> float:
     """How much ``value`` looks like an orderable part number by its grammar alone, 0..1."""
-    if not 3 <= len(value) <= 40 or not re.search(r"\d", value):
+    if not 3 <= len(value) <= 40 or not _ANY_DIGIT.search(value):
         return 0.0
     if _PACKAGE.match(value) or _STANDARD.match(value) or _NOT_PART.match(value):
         return 0.0
     letters = [c for c in value if c.isalpha()]
     if letters and sum(c.isupper() for c in letters) < 0.6 * len(letters):
         return 0.0  # prose ("2nd", "x86-based"); part numbers are written in capitals
-    if _is_date(value) or re.search(r"xx|XX|[*?_]", value):
+    if _is_date(value) or _WILDCARD.search(value):
         return 0.0  # a date, or a pattern ("EXV5E050Axx", "EXL79LXXAC") naming a series
     if not letters:
         # Digits only: connector and 12NC-style codes; a part only with its dash groups
         # ("1-480424-0", "43045-0212"), never a bare number.
-        return 0.45 if re.fullmatch(r"\d{1,7}(?:-\d{1,5}){1,3}", value) else 0.0
+        return 0.45 if _DASH_GROUPS.fullmatch(value) else 0.0
     # Letter/digit alternations: EXA358DR has three, WW1907 and TSSOP20 one.
-    runs = len(re.findall(r"[A-Za-z]+|\d+", value))
+    runs = len(_RUNS.findall(value))
     score = 0.45 + 0.1 * min(runs - 1, 3)
     if len(value) >= 6:
         score += 0.1
@@ -174,7 +192,7 @@ def shape(value: str) -> float:
         score += 0.05
     if _known_prefix(value):
         score += 0.1
-    if re.fullmatch(r"[A-Z]{1,4}-\d{3,}-\d{1,3}", value):
+    if _CONTROL_SHAPE.fullmatch(value):
         score -= 0.3  # "QF-0301-02": a form or document-control number's shape
     if runs == 2 and len(letters) == 1 and value[0].isalpha() and not _known_prefix(value):
         score -= 0.1  # "U484", "F780": a package letter and a pin count, or a short base number
@@ -223,3 +241,6 @@ def clear_caches() -> None:
     """Forget memoised shapes (a benchmark measures each event as if it were the first)."""
     shape.cache_clear()
     part_tokens.cache_clear()
+    tokens.cache_clear()
+    dates_clear()
+    cues_clear()

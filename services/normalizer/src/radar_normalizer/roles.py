@@ -49,7 +49,7 @@ CONFIDENCE = {"record": 0.95, "table": 0.9, "cued": 0.85, "subject": 0.7, "uncue
 MAX_MENTIONS = 5000
 _LABEL_START = re.compile(r"^\W*[A-Za-z][\w /()&'.-]{0,40}\s*[:|]")
 # A line that is one list item: a bullet, maybe, and one token.
-_ITEM = re.compile(r"(?:[-*•·◦▪>]|\d{1,2}[.)])?\s*\S+[,;.]?")
+_ITEM = re.compile(r"(?:[^\w\s\"'(\[{]|\d{1,2}[.)])?\s*\S+[,;.]?")
 # A family named as such: "the T510, T520 and T530 series", "Series: EXB4100".
 _SERIES = re.compile(
     r"(?:\s*(?:,|/|&|and|or)\s*[A-Za-z0-9][\w-]*){0,4}\s*[,)]?\s+(?:series|famil(?:y|ies)|"
@@ -58,7 +58,22 @@ _SERIES = re.compile(
 )
 _SERIES_BEFORE = re.compile(r"\b(?:series|family|product line)(?:/type)?\s*[:\-]?\s*$", re.I)
 _POINTS = re.compile(r"\bbelow\b|\bfollowing\b|\blisted\b|\btable\b|:\s*$", re.I)
-_BULLET = re.compile(r"^\s*(?:[-*•·◦▪>]|\d{1,2}[.)])\s")
+# A list item: a bullet (whatever glyph the font made of it: •, ▪, , ?) or a number.
+_BULLET = re.compile(r"^\s*(?:[^\w\s\"'(\[{]|\d{1,2}[.)])\s")
+# "the switch is NOT EOL": a sentence that denies the notice's one part its end of life without
+# naming it. Only a lifecycle denial: "form, fit and function of the device are not impacted"
+# says nothing of whether the device goes.
+_DENIAL = re.compile(
+    r"\bnot\s+(?:be(?:en|ing)?\s+)?(?:discontinued|obsoleted|EOL|end[- ]of[- ]life|obsolete)\b|"
+    r"\b(?:remains?|stays?)\s+in\s+production\b",
+    re.IGNORECASE,
+)
+# The notice's one part, named without its number.
+_THE_PART = re.compile(
+    r"\b(?:the|this|that)\s+(?:part|device|product|component|item|chip|switch|sensor|relay|"
+    r"connector|module|ic)\b(?!\s*(?:numbers?|lists?|famil))|\bit\b",
+    re.IGNORECASE,
+)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\"'])|;\s+|\n\x00")
 
 
@@ -332,6 +347,12 @@ class _Sentence:
     def starts(self) -> list[int]:
         return [c.start for c in self.cues]
 
+    def _adjacent(self, at: int, cue: Cue) -> bool:
+        """Whether the token at ``at`` is the last one before ``cue``, and close to it."""
+        following = bisect.bisect_right(self.tokens_at, at)
+        nearest = following >= len(self.tokens_at) or self.tokens_at[following] > cue.start
+        return nearest and cue.start - at <= 40
+
     def role(self, at: int) -> tuple[str, Cue | None]:
         """The role a token at ``at`` takes from the cues of its sentence."""
         if self.whole is not None:
@@ -354,6 +375,11 @@ class _Sentence:
             cue = self.cues[index]
             if cue.role == AFFECTED:
                 return AFFECTED, cue
+            near = cue.scope == "near" or (cue.role == NOT_AFFECTED and cue.scope == "before")
+            if near and self._adjacent(at, cue):
+                # "X is out of stock", "X Reliability Report": the cue speaks of the token
+                # right before it.
+                return cue.role, cue
             if cue.role == REPLACEMENT:
                 # "X is replaced by Y", "For X use Y", "X -> Y": X is the old part when the cue
                 # names a new one; "X is the recommended replacement." names only X.
@@ -365,7 +391,9 @@ class _Sentence:
         return UNCUED, None
 
 
-def _from_text(found: Candidates, segments: Segments) -> list[Mention]:
+def _from_text(
+    found: Candidates, segments: Segments, negations: list[str] | None = None
+) -> list[Mention]:
     by_line: dict[int, list[Candidate]] = {}
     for cand in found.text:
         if cand.origin == "text" and cand.line is not None:
@@ -376,17 +404,22 @@ def _from_text(found: Candidates, segments: Segments) -> list[Mention]:
         paragraph = _Paragraph(segments.subject, [(0, subject[0].line)])  # type: ignore[list-item]
         out.extend(_read_paragraph(paragraph, {id(subject[0].line): subject}, "subject"))
     for paragraph in _paragraphs(segments):
-        out.extend(_read_paragraph(paragraph, by_line, "text"))
+        out.extend(_read_paragraph(paragraph, by_line, "text", negations))
     return out
 
 
 def _read_paragraph(
-    paragraph: _Paragraph, by_line: dict[int, list[Candidate]], origin: str
+    paragraph: _Paragraph,
+    by_line: dict[int, list[Candidate]],
+    origin: str,
+    negations: list[str] | None = None,
 ) -> list[Mention]:
     placed: list[tuple[int, Candidate]] = []
     for offset, line in paragraph.lines:
         for cand in by_line.get(id(line), []):
             placed.append((offset + cand.start, cand))
+    if negations is not None:
+        _negations(paragraph.text, {at for at, _ in placed}, negations)
     if not placed:
         return []
     out: list[Mention] = []
@@ -434,6 +467,19 @@ def _read_paragraph(
         previous_affected = [m for m, _, _ in mentions if m.role == AFFECTED] or previous_affected
         carried = _label_role(text, cues) or carried
     return out
+
+
+def _negations(text: str, placed: set[int], out: list[str]) -> None:
+    """Sentences that deny "the part" its end of life without naming one."""
+    lower = text.lower()
+    if "not" not in lower and "remain" not in lower and "stay" not in lower:
+        return
+    for start, end in _sentences(text):
+        if any(start <= at < end for at in placed):
+            continue
+        sentence_text = text[start:end]
+        if _DENIAL.search(sentence_text) and _THE_PART.search(sentence_text):
+            out.append(sentence_text)
 
 
 def _label_role(text: str, cues: list[Cue]) -> tuple[str, Cue] | None:
@@ -501,7 +547,8 @@ def _link(old: Mention, new: Mention) -> None:
 
 def assign_roles(found: Candidates, segments: Segments) -> Roles:
     """One mention per part number with its role."""
-    mentions = _from_records(found) + _from_tables(found) + _from_text(found, segments)
+    negations: list[str] = []
+    mentions = _from_records(found) + _from_tables(found) + _from_text(found, segments, negations)
     # The notice says which parts it is about: tokens it does not qualify are only named.
     structured = any(m.role == AFFECTED and m.how in ("record", "table", "cued") for m in mentions)
     merged: dict[str, Mention] = {}
@@ -536,6 +583,12 @@ def assign_roles(found: Candidates, segments: Segments) -> Roles:
             known.replaces = known.replaces or mention.replaces
     _demote_families(merged)
     _shared_dates(merged)
+    affected = [m for m in merged.values() if m.role == AFFECTED]
+    if negations and len(affected) == 1 and affected[0].how not in ("table", "record"):
+        # "C&K verified that the switch is NOT EOL": the one part the notice is about.
+        only = affected[0]
+        only.role = NOT_AFFECTED
+        only.snippet = snippet(negations[-1])
     return Roles(list(merged.values()))
 
 
@@ -551,10 +604,19 @@ def _shared_dates(merged: dict[str, Mention]) -> None:
                 mention.values.setdefault(name, value)
 
 
+_NOT_ALNUM = re.compile(r"[^A-Z0-9]")
+
+
+def _compact(mpn: str) -> str:
+    return _NOT_ALNUM.sub("", mpn.upper())
+
+
 def _family(short: str, long: Mention) -> bool:
-    """Whether ``short`` names the family of ``long``: its start, or (when ``long`` was read
-    from a table or record) a stem it contains or shares but for its last character."""
-    if long.mpn.startswith(short):
+    """Whether ``short`` names the family of ``long``: its start, a segment of it between
+    hyphens (the model name inside a maker-prefixed code: CM8JL65 in PSK-CM8JL65-CC5), or (when
+    ``long`` was read from a table or record) a stem it contains or shares but for its last
+    character."""
+    if long.mpn.startswith(short) or (len(short) >= 5 and short in long.mpn.split("-")):
         return True
     if long.how not in ("table", "record") or len(short) < 5:
         return False
@@ -566,6 +628,17 @@ def _demote_families(merged: dict[str, Mention]) -> None:
     or base number ("select EXC1700 devices" above a list of EXC1700T-... parts): referenced.
     Twins named side by side ("EXA358D EXA358DR") stay: they share a line."""
     affected = [m for m in merged.values() if m.role == AFFECTED]
+    spelled: dict[str, Mention] = {}
+    for mention in affected:
+        # One part written two ways (MPU6050, MPU-6050): the punctuated spelling is the
+        # maker's; the other only names it.
+        twin = spelled.setdefault(_compact(mention.mpn), mention)
+        if twin is not mention and mention.how != "table" and twin.how != "table":
+            plain, written = sorted((twin, mention), key=lambda m: len(m.mpn))
+            if len(plain.mpn) < len(written.mpn):
+                plain.role = REFERENCED
+                spelled[_compact(mention.mpn)] = written
+    affected = [m for m in affected if m.role == AFFECTED]
     for mention in affected:
         if mention.how == "table":
             continue

@@ -93,6 +93,11 @@ class Segments:
     tables: list[Table]
 
 
+_GAP = re.compile(r"\s{2,}")
+_PUNCTUATED = re.compile(r"[.:;,]\s")
+_WORDS_ONLY = re.compile(r"[A-Za-z][A-Za-z ./()&-]*")
+
+
 def split_cells(line: str) -> tuple[str, ...]:
     """Cells of a text row: by ``|``, else by tabs, else by runs of two or more spaces."""
     if "|" in line:
@@ -103,7 +108,7 @@ def split_cells(line: str) -> tuple[str, ...]:
         while cells and not cells[0]:
             cells.pop(0)
         return tuple(cells)
-    parts = line.split("\t") if "\t" in line else re.split(r"\s{2,}", line)
+    parts = line.split("\t") if "\t" in line else _GAP.split(line)
     return tuple(c.strip() for c in parts if c.strip())
 
 
@@ -140,13 +145,14 @@ def _header(line: Line) -> tuple[tuple[str, ...], bool] | None:
     found = columns.meanings(line.cells)
     spaced: list[str] = []
     if found is None:
-        if len(line.cells) > 1 or len(line.text) > 120 or re.search(r"[.:;,]\s", line.text):
+        if len(line.cells) > 1 or len(line.text) > 120 or _PUNCTUATED.search(line.text):
             return None
         matches = list(_SPACED_HEADER.finditer(line.text))
         spaced = [m.lastgroup or "" for m in matches]
+        if "part" not in spaced or len(spaced) < 2:
+            return None
         covered = sum(len(m.group(0)) for m in matches)
-        letters = sum(c.isalpha() for c in line.text)
-        if "part" not in spaced or len(spaced) < 2 or covered < 0.6 * letters:
+        if covered < 0.6 * sum(map(str.isalpha, line.text)):
             return None
     if any(part_tokens(cell, 0.7) for cell in line.cells if len(cell) < 40):
         return None  # a header names columns; it holds no part numbers
@@ -372,7 +378,7 @@ def _is_header_text(line: Line) -> bool:
     text = line.text.strip()
     if not text or len(text) > 40 or len(line.cells) != 1 or parse_date(text) is not None:
         return False
-    return not part_tokens(text, 0.45) and bool(re.fullmatch(r"[A-Za-z][A-Za-z ./()&-]*", text))
+    return not part_tokens(text, 0.45) and bool(_WORDS_ONLY.fullmatch(text))
 
 
 def _plain(line: Line) -> Line:

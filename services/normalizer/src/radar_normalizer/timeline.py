@@ -161,7 +161,8 @@ def read_dates(document: Document, segments: Segments, facts: Facts) -> None:
 
 def _relative(segments: Segments, facts: Facts) -> None:
     for line in segments.lines:
-        if line.table or not line.text or not _RELATIVE.search(line.text):
+        # Only a span in months moves a date ("three months after LTB"): test the word first.
+        if line.table or "month" not in line.text.lower() or not _RELATIVE.search(line.text):
             continue
         for m in _RELATIVE.finditer(line.text):
             target = label_for(line.text[max(0, m.start() - _LABEL_WINDOW) : m.start()])

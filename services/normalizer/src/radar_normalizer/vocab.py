@@ -83,18 +83,22 @@ _STATUS_IN_TEXT = re.compile(
 )
 
 
+_SPACES = re.compile(r"\s+")
+_QUALIFIER = re.compile(r"\s*[(\[;|]|\s+-\s+")
+
+
 def lifecycle_status(raw: str) -> str:
     """Map any vendor's or platform's lifecycle word to the internal list.
 
     A value with decoration ("Production (Last Updated: 1 year ago)", "EOL - last time buy")
     is read by its first known word or phrase.
     """
-    key = re.sub(r"\s+", " ", raw.strip().lower().replace("_", " ")).strip(" .")
+    key = _SPACES.sub(" ", raw.strip().lower().replace("_", " ")).strip(" .")
     if key in _STATUS:
         return _STATUS[key]
     if key.replace(" ", "_") in _STATUS:
         return _STATUS[key.replace(" ", "_")]
-    head = re.split(r"\s*[(\[;|]|\s+-\s+", key)[0].strip(" .,")
+    head = _QUALIFIER.split(key)[0].strip(" .,")
     if head in _STATUS:
         return _STATUS[head]
     if len(key) <= 80:
@@ -132,13 +136,16 @@ _KIND_WORDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             r"(?:previous(?:ly)?\s+|original\s+|above\s+)?(?:announced\s+|issued\s+|"
             r"published\s+)?(?:f?pcn|change notice|change notification|notification|notice)|"
             r"(?:f?pcn|notice|notification)\s+(?:\S+\s+){0,2}(?:is|has been|was)\s+"
-            r"(?:cancell?ed|withdrawn|retracted|rescinded|voided)",
+            r"(?:cancell?ed|withdrawn|retracted|rescinded|voided)|"
+            # "The qualification and transfer of ... has been canceled": the change is called off.
+            r"\b(?:change|transfer|qualification|conversion|implementation)\b[^.]{0,120}?"
+            r"\b(?:has been|have been|is|are|was|were)\s+(?:cancell?ed|called off|rescinded)",
         ),
         (
             "discontinuance",
             r"discontinu|end[- ]of[- ]life|\bEOL\b|obsolet|product termination|"
             r"\bPDN\b|\bPTN\b|full withdrawal|product withdrawal|phase[- ]out|"
-            r"last[- ]time[- ]buy notice|"
+            r"last[- ]time[- ]buy notice|\b(?:is|are)\s+(?:being\s+)?withdrawn\b|"
             r"\bNLM\b|non[- ]manufacturable|\bLTB notice|product discontinuation",
         ),
         (
@@ -159,6 +166,14 @@ def notice_kind(headline: str, body: str = "") -> tuple[str, str]:
                 return kind, m.group(0)
     return "", ""
 
+
+# Words only a notice uses; without them (and without a number) a status is just a status.
+NOTICE_WORDS = re.compile(
+    r"\b(?:notice|notification|F?PCN|PDN|PTN|bulletin|advisory|announce\w*|last[- ]time[- ]buy|"
+    r"LTB|discontinued product|product discontinu\w*|end[- ]of[- ]life|withdrawal|"
+    r"termination)\b",
+    re.IGNORECASE,
+)
 
 # The lifecycle status a notice of each kind implies when no status is stated.
 KIND_STATUS = {
