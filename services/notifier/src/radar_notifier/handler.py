@@ -85,7 +85,7 @@ class Notifier:
             raise PermanentError("assessment without an assessment_id")
         enabled = list(self.channels)
         chosen = self.routes.channels_for(a, enabled)
-        replayed = (ctx.msg.headers or {}).get(CHANNEL_HEADER, "")
+        replayed = ctx.delivery.header(CHANNEL_HEADER)
         if replayed in self.channels:
             # A replayed dead letter of one notification: that channel only, once more.
             await records.revive(self.pool, a.assessment_id, replayed)
@@ -248,7 +248,7 @@ class Notifier:
         try:
             await send_dead_letter(
                 self.bus,
-                ctx.msg,
+                ctx.delivery,
                 stage="notifier",
                 reason=r.last_error or f"{r.channel}: dead",
                 deliveries=ctx.deliveries,
