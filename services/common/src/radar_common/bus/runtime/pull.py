@@ -4,10 +4,11 @@ A JetStream pull consumer sends messages only against pull requests. Instead of 
 batch (a no-wait probe, its "no messages" answer, then a waiting request: several messages on
 the wire for every message at moderate load), the loop keeps requests outstanding for up to
 ``concurrency + fetch_batch`` messages held at once (running, queued or requested) and tops
-them up by at least half a batch at a time, so under load one request brings several
-messages. Requests expire after ``fetch_timeout_seconds`` (the server then says so with a 408,
-which makes the loop ask again); a request the server never answered (lost in a reconnect) is
-forgotten after its expiry plus a margin.
+them up a whole batch at a time (or at once when nothing is requested), so under load one
+request, and at most one expiry notice, serves a batch of messages. Requests expire after
+``fetch_timeout_seconds`` (the server then says so with a 408, which makes the loop ask
+again); a request the server never answered (lost in a reconnect) is forgotten after its
+expiry plus a margin.
 
 Handlers run as tasks, at most ``concurrency`` at once; on stop the loop lets them finish
 (``shutdown_grace_seconds``) and gives back, unstarted, the messages it still held.
@@ -131,7 +132,7 @@ class PullLoop:
     async def _top_up(self) -> None:
         requested = self.requested
         want = self.capacity - self.held - requested
-        if want <= 0 or (requested > 0 and want < max(1, self.batch // 2)):
+        if want <= 0 or (requested > 0 and want < self.batch):
             return
         body = {"batch": want, "expires": int(self.expires * 1e9)}
         try:
