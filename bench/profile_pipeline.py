@@ -19,6 +19,7 @@ from collections import Counter
 from pathlib import Path
 
 from machine import RESULTS
+from nats_messages import import_demo_catalog
 from pipeline_bench import closed_loop
 from testbed import Testbed
 
@@ -53,6 +54,7 @@ def main() -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     with Testbed() as bed:
         assert bed.stack is not None
+        import_demo_catalog(bed)  # notices match catalog parts, as in pipeline_bench.py
         load = threading.Thread(
             target=lambda: asyncio.run(closed_loop(bed.api_url, args.events, 32)), daemon=True
         )

@@ -23,6 +23,7 @@ BENCHMARKS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("inference_bench.py", ()),
     ("bus_bench.py", ()),
     ("pipeline_bench.py", ()),
+    ("nats_messages.py", ()),
     ("scaling_bench.py", ()),
     ("watcher_bench.py", ()),
 )

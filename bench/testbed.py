@@ -18,6 +18,7 @@ from radar_cli.infra import NatsServer, PostgresServer, free_port
 from radar_cli.stack import SERVICES, ServiceProcess, Stack
 
 API_KEY = "bench-key-0123456789"
+START_SECONDS = 180.0
 WORKERS = ("normalizer", "inference", "notifier")
 # Every assessment is alerted (most are "info" without BOM data), without production's
 # per-destination rate limit: the benchmark measures the pipeline, not the limiter.
@@ -76,15 +77,20 @@ class Testbed:
             return {**env, **self.worker_env} if name in WORKERS else env
 
         stack.env_for = env_for  # type: ignore[method-assign]
-        self.stack.start(None if self.start_workers else ("ingestion",))
-        if self.start_workers:
-            self.start_extra_replicas()
+        try:
+            # A machine shared with other work can take over a minute to start the sandbox.
+            self.stack.start(None if self.start_workers else ("ingestion",), timeout=START_SECONDS)
+            if self.start_workers:
+                self.start_extra_replicas()
+        except BaseException as exc:  # nothing started may outlive a failed start
+            self.__exit__(type(exc), exc, exc.__traceback__)
+            raise
         return self
 
     def start_workers_now(self) -> None:
         """Start the workers (when built with ``start_workers=False``)."""
         assert self.stack is not None
-        self.stack.start(WORKERS)
+        self.stack.start(WORKERS, timeout=START_SECONDS)
         self.start_extra_replicas()
 
     def start_extra_replicas(self) -> None:

@@ -272,3 +272,59 @@ async def test_duplicate_publishes_are_stored_once(bus: Bus) -> None:
     assert not first.duplicate
     assert second.duplicate
     assert second.sequence == first.sequence
+
+
+async def test_the_pull_loop_runs_at_most_concurrency_handlers_and_handles_every_message(
+    bus: Bus,
+) -> None:
+    running, most, handled = 0, 0, set[str]()
+
+    async def handle(event: RawEvent, ctx: MessageContext) -> list[NormalizedNotice]:
+        nonlocal running, most
+        running += 1
+        most = max(most, running)
+        await asyncio.sleep(0.02)
+        running -= 1
+        handled.add(event.source)
+        return []
+
+    sources = [f"event-{i}" for i in range(40)]
+    for source in sources:
+        await publish_event(bus, source)
+    worker = Worker(bus, stage_with(handle), settings(concurrency=3, fetch_batch=5))
+    await run_until(worker, lambda: len(handled) == len(sources))
+    assert handled == set(sources)
+    assert most == 3, "the slots fill up, and never beyond concurrency"
+    assert await ack_pending_settles_to_zero(bus)
+
+
+async def test_a_stopped_worker_gives_back_what_it_held_but_never_started(bus: Bus) -> None:
+    release = asyncio.Event()
+    first: list[str] = []
+
+    async def hold(event: RawEvent, ctx: MessageContext) -> list[NormalizedNotice]:
+        first.append(event.source)
+        await release.wait()
+        return []
+
+    for i in range(6):
+        await publish_event(bus, f"held-{i}")
+    stop = asyncio.Event()
+    held = Worker(bus, stage_with(hold), settings(concurrency=1, fetch_batch=5))
+    run = asyncio.create_task(held.run(stop))
+    while not first:
+        await asyncio.sleep(0.01)
+    await asyncio.sleep(0.2)  # the loop has pulled more than it runs
+    stop.set()
+    release.set()
+    await asyncio.wait_for(run, 10)
+
+    second: list[str] = []
+
+    async def take(event: RawEvent, ctx: MessageContext) -> list[NormalizedNotice]:
+        second.append(event.source)
+        return []
+
+    # Well before the consumer's 5 s ack wait: given back, not left to time out.
+    await run_until(Worker(bus, stage_with(take), settings()), lambda: len(second) == 5, 3.0)
+    assert sorted(first + second) == [f"held-{i}" for i in range(6)]

@@ -33,7 +33,7 @@ class Normalizer:
     seen: list[dict[str, str]] = field(default_factory=list)
 
     async def handle(self, event: RawEvent, ctx: MessageContext) -> list[NormalizedNotice]:
-        self.seen.append(dict(ctx.msg.headers or {}))
+        self.seen.append(dict(ctx.delivery.headers))
         if self.broken:
             raise PermanentError("no part number in event")
         await ctx.progress("done")

@@ -354,3 +354,74 @@ async def test_cancelling_mid_pipeline_stops_every_stage_and_sends_no_alert(
     assert final.percent < 100
     assert assessed == []
     assert alerts == []
+
+
+async def test_a_stage_writes_its_task_once_per_message_whatever_it_reports(
+    pipeline: Pipeline,
+) -> None:
+    seen: list[tuple[str, str]] = []
+
+    async def chatty(event: RawEvent, ctx: MessageContext) -> Sequence[NormalizedNotice]:
+        await ctx.progress("running", message="reading")
+        for i in range(5):
+            await ctx.progress("running", message=f"page {i}")
+        await ctx.add_result("notices", {"notice_id": "n1", "mpn": "PART-0"}, "notice_id")
+        await ctx.progress("done", message="1 part")
+        seen.append((ctx.delivery.subject, ctx.delivery.header(TASK_ID_HEADER)))
+        return []
+
+    pipeline.normalizer(chatty)
+    task = await pipeline.submit()
+    created = (await pipeline.store.get_with_revision(task.task_id))[1]
+    done = await pipeline.wait(task.task_id, lambda t: t.step("normalize").state == "done")
+    _, revision = await pipeline.store.get_with_revision(task.task_id)
+    # The only task in its bucket: each write of it takes the next revision.
+    assert revision == created + 1, "seven reports, one write"
+    assert [line.split(" ", 1)[1] for line in done.step("normalize").log][-2:] == [
+        "page 4",
+        "1 part",
+    ]
+    assert [n["notice_id"] for n in done.result.notices] == ["n1"]
+    assert seen == [(pipeline.topology.raw_events, task.task_id)]
+
+
+async def test_the_handler_sees_a_typed_delivery_not_the_nats_message(pipeline: Pipeline) -> None:
+    contexts: list[MessageContext] = []
+
+    async def look(event: RawEvent, ctx: MessageContext) -> Sequence[NormalizedNotice]:
+        contexts.append(ctx)
+        return []
+
+    pipeline.normalizer(look)
+    task = await pipeline.submit()
+    await pipeline.wait(task.task_id, lambda _: bool(contexts))
+    ctx = contexts[0]
+    assert not hasattr(ctx, "msg")
+    assert ctx.delivery.num_delivered == ctx.deliveries == 1
+    assert ctx.delivery.stream == pipeline.topology.events_stream.name
+    assert ctx.delivery.stream_sequence >= 1
+    assert ctx.delivery.header(TRACE_ID_HEADER) == task.trace_id
+    with pytest.raises(TypeError):
+        ctx.delivery.headers["x"] = "y"  # type: ignore[index]
+
+
+async def test_cancellation_checks_are_answered_from_the_watched_set(
+    nats: NatsServer, pipeline: Pipeline
+) -> None:
+    task = await pipeline.submit()
+    await pipeline.store.watch_cancellations()
+    # Another process (its own connection) cancels; the watching store learns of it.
+    other_bus = await Bus.connect(nats.url, pipeline.topology, name="test-other")
+    try:
+        other = await TaskStore.open(other_bus.js, pipeline.topology.tasks_bucket)
+        sent = pipeline.bus.nc.stats["out_msgs"]
+        assert not any([await pipeline.store.is_cancelled(task.task_id) for _ in range(50)])
+        assert pipeline.bus.nc.stats["out_msgs"] == sent, "no round trip per check"
+        await other.cancel(task.task_id)
+        deadline = time.monotonic() + 5
+        while not await pipeline.store.is_cancelled(task.task_id):
+            assert time.monotonic() < deadline, "the cancellation never reached the watcher"
+            await asyncio.sleep(0.01)
+        assert pipeline.bus.nc.stats["out_msgs"] == sent
+    finally:
+        await other_bus.close()

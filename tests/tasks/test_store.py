@@ -177,3 +177,32 @@ async def test_listing_skips_deleted_tasks_and_an_empty_bucket_answers_at_once(
             assert [t.task_id for t in await store.list()] == [kept.task_id]
     finally:
         await bus.close()
+
+
+async def test_a_write_from_a_passed_along_record_makes_no_read(nats: NatsServer) -> None:
+    prefix = unique_prefix()
+    (bus_a, writer), (bus_b, reader) = [await open_store(nats.url, prefix) for _ in range(2)]
+    try:
+        task = await new_task(writer)
+        await writer.report(task.task_id, "normalize", "done")
+        known = writer.last_known(task.task_id)
+        assert known is not None
+        reader.seed(task.task_id, *known)
+        sent = bus_b.nc.stats["out_msgs"]
+        await reader.apply(
+            task.task_id,
+            [lambda t: t.apply("match", "done", unit="0", total_units=1)],
+        )
+        assert bus_b.nc.stats["out_msgs"] - sent == 1, "one compare-and-set write, no read"
+
+        # A stale copy is refused by compare-and-set and the write reads after all.
+        reader.seed(task.task_id, *known)  # older than what it wrote: ignored
+        writer.seed(task.task_id, *known)
+        writer._last_written[task.task_id] = known  # a copy another process has outdated
+        await writer.apply(task.task_id, [lambda t: t.apply("assess", "done", unit="0")])
+        final = await reader.get(task.task_id)
+        assert final.step("match").state == "done"
+        assert "0" in final.step("assess").units_done
+    finally:
+        for bus in (bus_a, bus_b):
+            await bus.close()

@@ -1,7 +1,7 @@
 """Experiment only (``pipeline_bench.py --experiment no-task-progress``): what the task store
-costs the workers. Progress reports, results and cancellation checks become no-ops in the
-worker processes, so a run shows the ceiling a cheaper task store could reach. Never used by
-the services themselves or by any test.
+costs the workers. The runtime's one task write per message (progress reports and results)
+and cancellation checks become no-ops in the worker processes, so a run shows the ceiling a
+cheaper task store could reach. Never used by the services themselves or by any test.
 """
 
 from __future__ import annotations
@@ -22,6 +22,5 @@ try:
 except ImportError:  # not a radar process
     pass
 else:
-    TaskStore.report = _nothing  # type: ignore[method-assign]
-    TaskStore.add_result = _nothing  # type: ignore[method-assign]
+    TaskStore.apply = _nothing  # type: ignore[method-assign,assignment]
     TaskStore.is_cancelled = _not_cancelled  # type: ignore[method-assign]

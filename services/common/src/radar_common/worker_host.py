@@ -88,6 +88,7 @@ async def host_worker(
         stack.push_async_callback(bus.close)
         await bus.ensure_topology(consumers=())
         tasks = await open_task_store(bus)
+        stack.push_async_callback(tasks.close)
         pool: asyncpg.Pool | None = None
         if use_database:
             pool = await connect_pool(settings.database_url)

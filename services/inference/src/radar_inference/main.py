@@ -40,7 +40,9 @@ class TaskFormats:
             return ""
         if task_id not in self._known:
             try:
-                self._known[task_id] = (await self.tasks.get(task_id)).format
+                # The record passed along with the notice, when it was; else read.
+                task = self.tasks.cached(task_id) or await self.tasks.get(task_id)
+                self._known[task_id] = task.format
             except Exception:  # expired or unreachable: the format is a nicety, not a need
                 return ""
             while len(self._known) > FORMAT_CACHE_SIZE:

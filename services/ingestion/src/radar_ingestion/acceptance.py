@@ -37,6 +37,7 @@ from radar_common.bus.connection import (
     Bus,
     PublishError,
 )
+from radar_common.bus.runtime.hint import hint_headers
 from radar_common.contracts import RawEvent
 from radar_common.tasks import Task, TaskStore
 from radar_ingestion.blobs import offload, staged_bytes
@@ -178,6 +179,8 @@ class Acceptor:
                     TASK_ID_HEADER: task_id,
                     TRACE_ID_HEADER: trace_id,
                     ACCEPTED_AT_HEADER: repr(time.time()),
+                    # The record just created: the normalizer writes from it without a read.
+                    **hint_headers(self.tasks, task_id),
                 },
                 timeout=self.publish_timeout,
             )

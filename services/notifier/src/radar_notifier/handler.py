@@ -83,7 +83,7 @@ class Notifier:
     async def handle(self, a: Assessment, ctx: MessageContext) -> list[NotificationResult]:
         if not a.assessment_id:
             raise PermanentError("assessment without an assessment_id")
-        replayed = (ctx.msg.headers or {}).get(CHANNEL_HEADER, "")
+        replayed = ctx.delivery.header(CHANNEL_HEADER)
         chosen = plan(self.routes, a, self.channels, replayed=replayed)
         await self._record_plan(chosen, a)
         # Every channel runs to its end even when another fails (say, the database blinked
@@ -238,7 +238,7 @@ class Notifier:
         try:
             await send_dead_letter(
                 self.bus,
-                ctx.msg,
+                ctx.delivery,
                 stage="notifier",
                 reason=r.last_error or f"{r.channel}: dead",
                 deliveries=ctx.deliveries,

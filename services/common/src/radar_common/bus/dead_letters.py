@@ -25,10 +25,11 @@ from typing import Any
 from google.protobuf.json_format import MessageToDict
 from google.protobuf.message import DecodeError, Message
 from google.protobuf.timestamp_pb2 import Timestamp
-from nats.aio.msg import Msg
 from nats.js.errors import NotFoundError
 
 from radar_common.bus.connection import MSG_ID_HEADER, TASK_ID_HEADER, TRACE_ID_HEADER, Bus
+from radar_common.bus.runtime.delivery import Delivery
+from radar_common.bus.runtime.hint import HINT_HEADERS
 from radar_common.bus.topology import Topology
 from radar_common.contracts import Assessment, DeadLetter, NormalizedNotice, RawEvent
 from radar_common.tasks import TaskNotFound, TaskStore
@@ -38,7 +39,7 @@ log = logging.getLogger(__name__)
 
 async def send_dead_letter(
     bus: Bus,
-    msg: Msg,
+    delivery: Delivery,
     *,
     stage: str,
     reason: str,
@@ -48,14 +49,14 @@ async def send_dead_letter(
     msg_id: str,
     extra_headers: Mapping[str, str] | None = None,
 ) -> None:
-    """Publish ``msg`` to ``radar.dlq.<stage>`` with the reason (durably, deduplicated by id).
+    """Publish ``delivery`` to ``radar.dlq.<stage>`` with the reason (durably, deduplicated by id).
 
     The original payload, subject and headers travel inside the letter so that a replay can
     send it back exactly.
 
     Args:
         bus: the connection to publish with.
-        msg: the message given up on, as JetStream delivered it.
+        delivery: the message given up on, as JetStream delivered it.
         stage: the stage that gave up (``normalizer``, ``inference``, ``notifier``).
         reason: why, as people will read it on the task and in ``radar dlq show``.
         deliveries: how many times the message was delivered.
@@ -69,15 +70,16 @@ async def send_dead_letter(
     """
     failed_at = Timestamp()
     failed_at.GetCurrentTime()
-    headers = {k: v for k, v in (msg.headers or {}).items() if isinstance(v, str)}
+    # The task record passed along is a hint for the next write, stale by any replay: left out.
+    headers = {k: v for k, v in delivery.headers.items() if k not in HINT_HEADERS}
     headers.update(extra_headers or {})
     letter = DeadLetter(
         stage=stage,
         reason=reason,
-        subject=msg.subject,
-        data=msg.data,
+        subject=delivery.subject,
+        data=delivery.data,
         headers=headers,
-        stream_sequence=int(msg.metadata.sequence.stream),
+        stream_sequence=delivery.stream_sequence,
         deliveries=deliveries,
         task_id=task_id,
         trace_id=trace_id,

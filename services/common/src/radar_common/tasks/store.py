@@ -10,6 +10,11 @@ Within one process, reports on the same task are group-committed: while one writ
 flight, later reports queue up and the next write folds all of them at once. Only separate
 processes (replicas, services) then race on a revision, which keeps conflicts few when a
 replica handles many parts of one notice concurrently.
+
+A write starts from the record as this process last wrote or was told it (:meth:`seed`: the
+worker runtime passes the record along with the work, see ``radar_common.bus.runtime.hint``)
+instead of reading it first; compare-and-set refuses a stale copy and the write then reads.
+Cancellation is answered from a watched set (:mod:`radar_common.tasks.cancellations`).
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from nats.js.kv import KeyValue
 
 from radar_common import metrics
 from radar_common.bus.buckets import ensure_bucket
+from radar_common.tasks.cancellations import Cancellations, cancellations_bucket
 from radar_common.tasks.model import Task, TaskState
 
 log = logging.getLogger(__name__)
@@ -36,7 +42,9 @@ LAST_WRITTEN_CACHE_SIZE = 2048
 DEFAULT_RETENTION_SECONDS = 30 * 24 * 3600.0
 _DELETED = ("DEL", "PURGE")
 LIST_TIMEOUT_SECONDS = 30.0
-_Queued = tuple[Callable[[Task], bool], "asyncio.Future[Task]"]
+# A change folded into a task record; returns False when it changes nothing.
+TaskChange = Callable[[Task], bool]
+_Queued = tuple[TaskChange, "asyncio.Future[Task]"]
 
 
 class TaskNotFound(LookupError):
@@ -56,8 +64,9 @@ async def set_bucket_ttl(js: JetStreamContext, bucket: str, ttl_seconds: float) 
 class TaskStore:
     """Create, read, update, list and watch task records."""
 
-    def __init__(self, kv: KeyValue) -> None:
+    def __init__(self, kv: KeyValue, cancellations: Cancellations | None = None) -> None:
         self.kv = kv
+        self.cancellations = cancellations
         # Per task: changes waiting for the next write, and the writer draining them.
         self._queued: dict[str, list[_Queued]] = {}
         self._writers: dict[str, asyncio.Task[None]] = {}
@@ -80,13 +89,21 @@ class TaskStore:
         """
         ttl = DEFAULT_RETENTION_SECONDS if retention_seconds is None else retention_seconds
         kv = await ensure_bucket(js, bucket, ttl_seconds=ttl, history=1)
+        cancellations = await Cancellations.open(js, bucket, ttl_seconds=ttl)
         if retention_seconds is not None:
             await set_bucket_ttl(js, bucket, retention_seconds)
-        return cls(kv)
+            await set_bucket_ttl(js, cancellations_bucket(bucket), retention_seconds)
+        return cls(kv, cancellations)
 
     async def create(self, task: Task) -> int:
-        """Store a new task. Raises KeyWrongLastSequenceError if it exists."""
-        return int(await self.kv.create(task.task_id, task.model_dump_json().encode()))
+        """Store a new task. Raises KeyWrongLastSequenceError if it exists.
+
+        The record is remembered as this process's last write (see :meth:`last_known`).
+        """
+        data = task.model_dump_json().encode()
+        revision = int(await self.kv.create(task.task_id, data))
+        self._remember(task.task_id, data, revision)
+        return revision
 
     async def get(self, task_id: str) -> Task:
         task, _ = await self._read(task_id)
@@ -187,6 +204,42 @@ class TaskStore:
         while len(self._last_written) > LAST_WRITTEN_CACHE_SIZE:
             self._last_written.popitem(last=False)
 
+    def seed(self, task_id: str, data: bytes, revision: int) -> None:
+        """Take ``data`` at ``revision`` as the record's latest state, unless a newer is known.
+
+        A hint only: if it is stale, compare-and-set refuses the write and the store reads.
+        """
+        known = self._last_written.get(task_id)
+        if known is None or known[1] < revision:
+            self._remember(task_id, data, revision)
+
+    def last_known(self, task_id: str) -> tuple[bytes, int] | None:
+        """The record (JSON) and revision this process last wrote or was told, if any."""
+        return self._last_written.get(task_id)
+
+    def cached(self, task_id: str) -> Task | None:
+        """The record as last written or told (see :meth:`seed`), without a round trip."""
+        known = self._last_written.get(task_id)
+        return Task.model_validate_json(known[0]) if known is not None else None
+
+    async def apply(self, task_id: str, changes: Collection[TaskChange]) -> Task:
+        """Fold every change in one write (the worker runtime's one write per message).
+
+        A change that raises is logged and skipped; the others still land.
+        """
+        batch = list(changes)
+
+        def fold(task: Task) -> bool:
+            changed = False
+            for change in batch:
+                try:
+                    changed = change(task) or changed
+                except Exception:
+                    log.exception("task %s: a report could not be folded in", task_id)
+            return changed
+
+        return await self.mutate(task_id, fold)
+
     # The runtime's hooks (radar_common.bus.worker.TaskHooks) --------------------------------
     async def report(
         self,
@@ -209,7 +262,16 @@ class TaskStore:
     async def fail(self, task_id: str, step: str, reason: str) -> None:
         await self.mutate(task_id, lambda t: t.fail(step, reason))
 
+    async def watch_cancellations(self) -> None:
+        """Answer :meth:`is_cancelled` from a watched set from now on (workers call this)."""
+        if self.cancellations is not None:
+            await self.cancellations.watch()
+
     async def is_cancelled(self, task_id: str) -> bool:
+        """From the watched set when watching (no round trip), else by reading the record."""
+        known = self.cancellations.known(task_id) if self.cancellations else None
+        if known is not None:
+            return known
         try:
             task = await self.get(task_id)
         except TaskNotFound:
@@ -218,7 +280,15 @@ class TaskStore:
 
     async def cancel(self, task_id: str) -> Task:
         """Cancel a task; the answer's state says whether it was already finished."""
-        return await self.mutate(task_id, lambda t: t.cancel())
+        task = await self.mutate(task_id, lambda t: t.cancel())
+        if task.state is TaskState.CANCELLED and self.cancellations is not None:
+            await self.cancellations.mark(task_id)
+        return task
+
+    async def close(self) -> None:
+        """Stop watching cancellations."""
+        if self.cancellations is not None:
+            await self.cancellations.close()
 
     async def list(
         self,
