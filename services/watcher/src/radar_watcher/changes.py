@@ -10,11 +10,12 @@ the old and new status, every source's view (so disagreement shows) and the evid
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
+
+import orjson
 
 from radar_watcher.lifecycle import LIFECYCLE_CHANGE, UNKNOWN, change_kind, rank, worst
 
@@ -97,17 +98,32 @@ def change_id(source: str, mpn: str, version: int, old: str, new: str, v: Verdic
     return "watcher-" + hashlib.sha256(key.encode()).hexdigest()[:40]
 
 
+def _dumps(value: Any) -> bytes:
+    return orjson.dumps(value, default=str)
+
+
 def compact_raw(record: dict[str, Any], limit: int = RAW_LIMIT) -> dict[str, Any]:
     """The provider's record, whole when small; else its scalar fields and small objects."""
-    text = json.dumps(record, default=str, separators=(",", ":"))
-    if len(text) <= limit:
+    if len(_dumps(record)) <= limit:
         return record
+    return _trimmed(record, limit)
+
+
+def _trimmed(record: dict[str, Any], limit: int) -> dict[str, Any]:
     kept: dict[str, Any] = {"_trimmed": True}
     for key, value in record.items():
-        piece = json.dumps(value, default=str, separators=(",", ":"))
-        if not isinstance(value, list | dict) or len(piece) <= limit // 8:
+        if not isinstance(value, list | dict) or len(_dumps(value)) <= limit // 8:
             kept[key] = value
     return kept
+
+
+def raw_json(record: dict[str, Any], limit: int = RAW_LIMIT) -> str:
+    """:func:`compact_raw` as JSON text, serialized once when the record is small (the usual
+    case: one record per part and source every cycle)."""
+    text = _dumps(record)
+    if len(text) > limit:
+        text = _dumps(_trimmed(record, limit))
+    return text.decode()
 
 
 def _iso(day: date | None) -> str:

@@ -54,7 +54,7 @@ class Pacing:
     span_seconds: float = 0.0
     error_backoff_seconds: float = 300.0
     give_up_on_error: bool = False
-    page_parts: int = 25
+    page_parts: int = 100
     attempts: int = 5
     retry_max_seconds: float = 120.0
 

@@ -23,6 +23,7 @@ from radar_watcher.changes import (
     alert_payload,
     change_id,
     compact_raw,
+    raw_json,
     verdict,
 )
 from radar_watcher.lifecycle import status_from
@@ -189,7 +190,7 @@ async def _upsert(
         [o.last_time_buy_date for o in observations],
         [o.last_ship_date for o in observations],
         [o.found for o in observations],
-        [json.dumps(compact_raw(o.raw), default=str) for o in observations],
+        [raw_json(o.raw) for o in observations],
         now,
     )
     return {r["mpn"] for r in rows}
