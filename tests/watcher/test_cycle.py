@@ -195,6 +195,32 @@ async def test_retry_after_is_honoured_and_the_page_is_not_lost(
     assert set(mouser.asked.values()) == {1}
 
 
+async def test_an_outage_is_retried_with_backoff_then_given_up_after_the_attempts(
+    pool: asyncpg.Pool, lease: Lease
+) -> None:
+    await import_parts(pool, numbered(12))
+    mouser = Mouser([Part(m, maker, "active") for m, maker, _ in numbered(12)])
+    mouser.fail_next(503, count=2)
+    with serving(mouser) as served:
+        async with contextlib.AsyncExitStack() as stack:
+            source = (await sources_for(settings_for(settings_env(served)), stack))["mouser"]
+            started = time.monotonic()
+            report = await run_cycle(pool, lease, source)
+            waited = time.monotonic() - started
+            assert report.checked == 12
+            assert waited >= 3.0, "backoff 1 s then 2 s between the three tries"
+            assert mouser.requests == 4, "two 503s, then 10 + 2 parts"
+            assert set(mouser.asked.values()) == {1}
+            # A new cycle against a source that stays down: exactly `attempts` tries, then
+            # the by-hand cycle gives up and says why.
+            mouser.fail_next(503, count=10)
+            pacing = Pacing(give_up_on_error=True, attempts=3, retry_max_seconds=0.5)
+            with pytest.raises(SourceFailed, match="mouser answered 503"):
+                await run_cycle(pool, lease, source, pacing)
+    assert mouser.requests == 4 + 3
+    assert set(mouser.asked.values()) == {1}, "nothing recorded from the refused page"
+
+
 async def test_quota_spent_waits_or_gives_up_by_hand(pool: asyncpg.Pool, lease: Lease) -> None:
     await import_parts(pool, numbered(5))
     digikey = DigiKey([Part(m, maker) for m, maker, _ in numbered(5)], per_day=3)
