@@ -6,15 +6,18 @@ import asyncio
 import contextlib
 import itertools
 import time
+from datetime import UTC, datetime
 
 import asyncpg
 import pytest
 from starlette.responses import Response
 
+from radar_watcher import records
 from radar_watcher.cycle import Pacing, SourceFailed
 from radar_watcher.lease import Lease, LeaseLost
 from radar_watcher.sources import Enabled, Limits
 from radar_watcher.sources.catalog import CatalogSource
+from radar_watcher.sources.protocol import Observation
 from radar_watcher.throttle import Throttle
 from tests.watcher.conftest import import_parts, numbered
 from tests.watcher.harness import (
@@ -297,3 +300,14 @@ async def test_requests_are_spaced_to_the_rate_limit() -> None:
         times.append(loop.time())
     gaps = [b - a for a, b in itertools.pairwise(times)]
     assert all(g >= 0.1 for g in gaps), gaps  # 600 a minute: 0.1 s apart, never a burst
+
+
+async def test_only_moved_views_are_recombined(pool: asyncpg.Pool) -> None:
+    now = datetime.now(UTC)
+    first = [Observation("RC-1", "active", "Production"), Observation("RC-2", "eol", "EOL")]
+    again = [Observation("RC-1", "active", "Production"), Observation("RC-2", "nrnd", "NRND")]
+    async with pool.acquire() as conn, conn.transaction():
+        assert await records._upsert(conn, "nexar", first, now) == {"RC-1": True, "RC-2": True}
+    async with pool.acquire() as conn, conn.transaction():
+        # The same view again is not news; a revised one is, and is no first view.
+        assert await records._upsert(conn, "nexar", again, now) == {"RC-2": False}

@@ -81,6 +81,28 @@ def verdict(announced: Announced, views: Sequence[SourceView]) -> Verdict | None
     return Verdict(status, ltb, lsd, kind)
 
 
+def _sooner(day: date | None, than: date | None) -> bool:
+    return day is not None and (than is None or day < than)
+
+
+def first_view_can_move(
+    announced: Announced, status: str, last_time_buy: date | None, last_ship: date | None
+) -> bool:
+    """Whether a source's *first* view of a part can move Radar's view of it.
+
+    Radar's status is the most severe of the views it already combined (or what it had, when
+    none is known), so a first view no more severe than it, with no sooner date, leaves the
+    verdict as it is: the part need not be combined again (the first cycle of a source over a
+    large catalog is otherwise one full recombination per part). A source *revising* its view
+    is always recombined, since taking back the most severe status can lower Radar's.
+    """
+    return (
+        rank(status) > rank(announced.status)
+        or _sooner(last_time_buy, announced.last_time_buy_date)
+        or _sooner(last_ship, announced.last_ship_date)
+    )
+
+
 def change_id(source: str, mpn: str, version: int, old: str, new: str, v: Verdict) -> str:
     """The idempotency key of one announced change of one part (stable across retries)."""
     key = "|".join(
