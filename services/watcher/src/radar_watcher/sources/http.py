@@ -20,7 +20,6 @@ from typing import Any, Protocol
 
 import aiohttp
 import orjson
-from multidict import CIMultiDictProxy
 
 from radar_watcher.sources.protocol import (
     AuthRefused,
@@ -35,10 +34,10 @@ USER_AGENT = "obsolescence-radar-watcher"
 
 @dataclass(frozen=True)
 class Reply:
-    """A provider's whole answer: status, headers (case-insensitive) and body."""
+    """A provider's whole answer: status, headers and body."""
 
     status_code: int
-    headers: CIMultiDictProxy[str]
+    headers: Mapping[str, str]  # aiohttp's, looked up case-insensitively
     content: bytes
 
     @property
