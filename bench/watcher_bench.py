@@ -140,13 +140,21 @@ def peak_rss_mb(pid: int) -> float:
     return 0.0
 
 
-def run_cycle(env: dict[str, str]) -> tuple[float, float, float, float, int]:
-    """``radar watch --once`` as a child: (wall s, user CPU s, system CPU s, peak RSS MB, exit)."""
+def run_cycle(
+    env: dict[str, str], profile: Path | None = None
+) -> tuple[float, float, float, float, int]:
+    """``radar watch --once`` as a child: (wall s, user CPU s, system CPU s, peak RSS MB, exit).
+
+    With ``profile``, the child runs under the py-spy sampling profiler, which writes collapsed
+    stacks of its CPU time there (the CPU figure then includes the profiler's own).
+    """
     radar = Path(sys.executable).parent / "radar"
+    command = [str(radar), "watch", "--once"]
+    if profile is not None:
+        spy = Path(sys.executable).parent / "py-spy"
+        command = [str(spy), "record", "-f", "raw", "-r", "200", "-o", str(profile), "--", *command]
     started = time.perf_counter()
-    proc = subprocess.Popen(
-        [str(radar), "watch", "--once"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
+    proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     peak = 0.0
     done = threading.Event()
 
@@ -178,6 +186,7 @@ def measure(
     count: int,
     names: tuple[str, ...],
     per_minute: dict[str, int],
+    profile: Path | None = None,
 ) -> dict[str, Any]:
     """One cycle of the catalog source and ``names`` over ``count`` parts."""
     database_url = pg.create_database(f"watcher_bench_{label}")
@@ -201,7 +210,7 @@ def measure(
         }
         for name in names:
             env[f"RADAR_{name.upper()}_REQUESTS_PER_MINUTE"] = str(per_minute[name])
-        wall, user, system, rss, code = run_cycle(env)
+        wall, user, system, rss, code = run_cycle(env, profile)
         delivered = len(ingestion.requests_to("/v1/ingest/component-alert"))
     found = asyncio.run(cycles(database_url))
     sources = {}
@@ -290,6 +299,9 @@ def main() -> int:
     parser.add_argument("--sizes", default="10000,50000,100000")
     parser.add_argument("--paced-requests", type=int, default=PACED_REQUESTS, help="0: skip")
     parser.add_argument("--sources", default=",".join(REMOTE), help="remote sources to scale")
+    parser.add_argument(
+        "--profile", type=Path, help="run the scale cycles under py-spy, stacks to this folder"
+    )
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     scaled = tuple(s for s in args.sources.split(",") if s)
@@ -320,7 +332,8 @@ def main() -> int:
         for count in sizes:
             on = ", ".join(("catalog", *scaled))
             print(f"\n--- one cycle of {on} over {count:,} parts ---", flush=True)
-            result = measure(pg, f"scale_{count}", count, scaled, BENCH_PER_MINUTE)
+            stats = args.profile / f"watcher_{count}.txt" if args.profile else None
+            result = measure(pg, f"scale_{count}", count, scaled, BENCH_PER_MINUTE, stats)
             scale.append(result)
             print(table(SOURCE_HEADERS, source_rows(result)))
             print(

@@ -10,7 +10,14 @@ import pytest
 from radar_common.contracts import RawEvent
 from radar_ingestion.schemas import ComponentAlert
 from radar_normalizer.extract import extract_notices
-from radar_watcher.changes import Announced, SourceView, Verdict, alert_payload, verdict
+from radar_watcher.changes import (
+    Announced,
+    SourceView,
+    Verdict,
+    alert_payload,
+    first_view_can_move,
+    verdict,
+)
 from radar_watcher.lifecycle import change_kind, status_from, worst
 from radar_watcher.makers import canonical_manufacturer, same_manufacturer
 from radar_watcher.sources.nexar import VOCABULARY as NEXAR
@@ -75,6 +82,32 @@ def test_verdict_takes_the_most_severe_source_and_the_earliest_date() -> None:
     assert dated == Verdict("eol", date(2027, 1, 1), None, "lifecycle_change")
     quiet = verdict(part("obsolete"), [view("nexar", "eol")])
     assert quiet == Verdict("eol", None, None, None), "recorded, not announced"
+
+
+@pytest.mark.parametrize(
+    ("known", "first", "ltb", "moves"),
+    [
+        ("active", "active", None, False),
+        ("active", "unknown", None, False),  # not found
+        ("eol", "nrnd", None, False),  # less severe than a status another source gave
+        ("unknown", "unknown", None, False),
+        ("active", "eol", None, True),
+        ("unknown", "active", None, True),  # a first known status is recorded
+        ("eol", "eol", date(2027, 3, 31), True),  # a date Radar did not have
+        ("eol", "eol", date(2027, 9, 30), False),  # later than the known one
+    ],
+)
+def test_a_first_view_is_combined_only_when_it_can_move_the_verdict(
+    known: str, first: str, ltb: date | None, moves: bool
+) -> None:
+    announced = Announced("LM358DR", "Texas Instruments", known, None, None, 1)
+    if known == "eol" and first == "eol" and ltb:
+        announced = Announced("LM358DR", "Texas Instruments", known, date(2027, 6, 30), None, 2)
+    assert first_view_can_move(announced, first, ltb, None) is moves
+    # The rule agrees with a full recombination of the views, the known one being Radar's.
+    views = [SourceView("catalog", known, known, NOW, announced.last_time_buy_date, None)]
+    views.append(SourceView("nexar", first, first, NOW, ltb, None))
+    assert (verdict(announced, views) is not None) is moves
 
 
 def test_the_event_validates_as_a_component_alert_and_normalizes_to_the_change() -> None:

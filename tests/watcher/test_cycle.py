@@ -6,15 +6,18 @@ import asyncio
 import contextlib
 import itertools
 import time
+from datetime import UTC, datetime
 
 import asyncpg
 import pytest
 from starlette.responses import Response
 
+from radar_watcher import records
 from radar_watcher.cycle import Pacing, SourceFailed
 from radar_watcher.lease import Lease, LeaseLost
 from radar_watcher.sources import Enabled, Limits
 from radar_watcher.sources.catalog import CatalogSource
+from radar_watcher.sources.protocol import Observation
 from radar_watcher.throttle import Throttle
 from tests.watcher.conftest import import_parts, numbered
 from tests.watcher.harness import (
@@ -195,6 +198,32 @@ async def test_retry_after_is_honoured_and_the_page_is_not_lost(
     assert set(mouser.asked.values()) == {1}
 
 
+async def test_an_outage_is_retried_with_backoff_then_given_up_after_the_attempts(
+    pool: asyncpg.Pool, lease: Lease
+) -> None:
+    await import_parts(pool, numbered(12))
+    mouser = Mouser([Part(m, maker, "active") for m, maker, _ in numbered(12)])
+    mouser.fail_next(503, count=2)
+    with serving(mouser) as served:
+        async with contextlib.AsyncExitStack() as stack:
+            source = (await sources_for(settings_for(settings_env(served)), stack))["mouser"]
+            started = time.monotonic()
+            report = await run_cycle(pool, lease, source)
+            waited = time.monotonic() - started
+            assert report.checked == 12
+            assert waited >= 3.0, "backoff 1 s then 2 s between the three tries"
+            assert mouser.requests == 4, "two 503s, then 10 + 2 parts"
+            assert set(mouser.asked.values()) == {1}
+            # A new cycle against a source that stays down: exactly `attempts` tries, then
+            # the by-hand cycle gives up and says why.
+            mouser.fail_next(503, count=10)
+            pacing = Pacing(give_up_on_error=True, attempts=3, retry_max_seconds=0.5)
+            with pytest.raises(SourceFailed, match="mouser answered 503"):
+                await run_cycle(pool, lease, source, pacing)
+    assert mouser.requests == 4 + 3
+    assert set(mouser.asked.values()) == {1}, "nothing recorded from the refused page"
+
+
 async def test_quota_spent_waits_or_gives_up_by_hand(pool: asyncpg.Pool, lease: Lease) -> None:
     await import_parts(pool, numbered(5))
     digikey = DigiKey([Part(m, maker) for m, maker, _ in numbered(5)], per_day=3)
@@ -271,3 +300,14 @@ async def test_requests_are_spaced_to_the_rate_limit() -> None:
         times.append(loop.time())
     gaps = [b - a for a, b in itertools.pairwise(times)]
     assert all(g >= 0.1 for g in gaps), gaps  # 600 a minute: 0.1 s apart, never a burst
+
+
+async def test_only_moved_views_are_recombined(pool: asyncpg.Pool) -> None:
+    now = datetime.now(UTC)
+    first = [Observation("RC-1", "active", "Production"), Observation("RC-2", "eol", "EOL")]
+    again = [Observation("RC-1", "active", "Production"), Observation("RC-2", "nrnd", "NRND")]
+    async with pool.acquire() as conn, conn.transaction():
+        assert await records._upsert(conn, "nexar", first, now) == {"RC-1": True, "RC-2": True}
+    async with pool.acquire() as conn, conn.transaction():
+        # The same view again is not news; a revised one is, and is no first view.
+        assert await records._upsert(conn, "nexar", again, now) == {"RC-2": False}

@@ -10,11 +10,12 @@ the old and new status, every source's view (so disagreement shows) and the evid
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
+
+import orjson
 
 from radar_watcher.lifecycle import LIFECYCLE_CHANGE, UNKNOWN, change_kind, rank, worst
 
@@ -80,6 +81,28 @@ def verdict(announced: Announced, views: Sequence[SourceView]) -> Verdict | None
     return Verdict(status, ltb, lsd, kind)
 
 
+def _sooner(day: date | None, than: date | None) -> bool:
+    return day is not None and (than is None or day < than)
+
+
+def first_view_can_move(
+    announced: Announced, status: str, last_time_buy: date | None, last_ship: date | None
+) -> bool:
+    """Whether a source's *first* view of a part can move Radar's view of it.
+
+    Radar's status is the most severe of the views it already combined (or what it had, when
+    none is known), so a first view no more severe than it, with no sooner date, leaves the
+    verdict as it is: the part need not be combined again (the first cycle of a source over a
+    large catalog is otherwise one full recombination per part). A source *revising* its view
+    is always recombined, since taking back the most severe status can lower Radar's.
+    """
+    return (
+        rank(status) > rank(announced.status)
+        or _sooner(last_time_buy, announced.last_time_buy_date)
+        or _sooner(last_ship, announced.last_ship_date)
+    )
+
+
 def change_id(source: str, mpn: str, version: int, old: str, new: str, v: Verdict) -> str:
     """The idempotency key of one announced change of one part (stable across retries)."""
     key = "|".join(
@@ -97,17 +120,32 @@ def change_id(source: str, mpn: str, version: int, old: str, new: str, v: Verdic
     return "watcher-" + hashlib.sha256(key.encode()).hexdigest()[:40]
 
 
+def _dumps(value: Any) -> bytes:
+    return orjson.dumps(value, default=str)
+
+
 def compact_raw(record: dict[str, Any], limit: int = RAW_LIMIT) -> dict[str, Any]:
     """The provider's record, whole when small; else its scalar fields and small objects."""
-    text = json.dumps(record, default=str, separators=(",", ":"))
-    if len(text) <= limit:
+    if len(_dumps(record)) <= limit:
         return record
+    return _trimmed(record, limit)
+
+
+def _trimmed(record: dict[str, Any], limit: int) -> dict[str, Any]:
     kept: dict[str, Any] = {"_trimmed": True}
     for key, value in record.items():
-        piece = json.dumps(value, default=str, separators=(",", ":"))
-        if not isinstance(value, list | dict) or len(piece) <= limit // 8:
+        if not isinstance(value, list | dict) or len(_dumps(value)) <= limit // 8:
             kept[key] = value
     return kept
+
+
+def raw_json(record: dict[str, Any], limit: int = RAW_LIMIT) -> str:
+    """:func:`compact_raw` as JSON text, serialized once when the record is small (the usual
+    case: one record per part and source every cycle)."""
+    text = _dumps(record)
+    if len(text) > limit:
+        text = _dumps(_trimmed(record, limit))
+    return text.decode()
 
 
 def _iso(day: date | None) -> str:

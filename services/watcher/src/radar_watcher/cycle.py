@@ -54,7 +54,7 @@ class Pacing:
     span_seconds: float = 0.0
     error_backoff_seconds: float = 300.0
     give_up_on_error: bool = False
-    page_parts: int = 25
+    page_parts: int = 100
     attempts: int = 5
     retry_max_seconds: float = 120.0
 
@@ -246,27 +246,47 @@ class CycleRunner:
     async def _request(
         self, enabled: Enabled, throttle: Throttle, chunk: Sequence[CatalogPart]
     ) -> Answer:
+        """One request, retried on 429 / 5xx / network errors (``attempts`` tries in all).
+
+        The first try goes without tenacity: nearly every request succeeds at once, and a
+        retry loop costs ~40 us a request, 4 s of a 100k-part cycle at one part a request.
+        Waits: a 429's ``Retry-After``, else 1, 2, 4 ... seconds (at most ``retry_max``).
+        """
+        try:
+            return await self._attempt(enabled, throttle, chunk)
+        except (RateLimited, SourceUnavailable) as first:
+            if self.pacing.attempts <= 1:
+                raise
+            wait = first.retry_after if isinstance(first, RateLimited) else 1.0
+            await asyncio.sleep(min(wait, self.pacing.retry_max_seconds))
         name = enabled.source.name
         if name not in self._retrying:  # one policy per source: its cycle asks one at a time
             self._retrying[name] = AsyncRetrying(
                 retry=retry_if_exception_type((RateLimited, SourceUnavailable)),
-                wait=_wait_for(wait_exponential(multiplier=1, max=self.pacing.retry_max_seconds)),
-                stop=stop_after_attempt(self.pacing.attempts),
+                # the tries after the first: backoff 2, 4, 8 ... seconds
+                wait=_wait_for(wait_exponential(multiplier=2, max=self.pacing.retry_max_seconds)),
+                stop=stop_after_attempt(self.pacing.attempts - 1),
                 reraise=True,
             )
         async for attempt in self._retrying[name]:
             with attempt:
-                await throttle.request_slot()
-                try:
-                    answer = await enabled.source.check(chunk)
-                except SourceError as exc:
-                    metrics.API_REQUESTS.labels(name).inc()
-                    if isinstance(exc, RateLimited | SourceUnavailable):
-                        metrics.API_ERRORS.labels(name, exc.kind).inc()
-                    raise
-                metrics.API_REQUESTS.labels(name).inc(answer.requests)
-                return answer
+                return await self._attempt(enabled, throttle, chunk)
         raise AssertionError("unreachable: tenacity re-raises the last error")
+
+    async def _attempt(
+        self, enabled: Enabled, throttle: Throttle, chunk: Sequence[CatalogPart]
+    ) -> Answer:
+        name = enabled.source.name
+        await throttle.request_slot()
+        try:
+            answer = await enabled.source.check(chunk)
+        except SourceError as exc:
+            metrics.API_REQUESTS.labels(name).inc()
+            if isinstance(exc, RateLimited | SourceUnavailable):
+                metrics.API_ERRORS.labels(name, exc.kind).inc()
+            raise
+        metrics.API_REQUESTS.labels(name).inc(answer.requests)
+        return answer
 
 
 def _complete(answer: Answer, page: Sequence[CatalogPart]) -> Answer:

@@ -23,6 +23,8 @@ from radar_watcher.changes import (
     alert_payload,
     change_id,
     compact_raw,
+    first_view_can_move,
+    raw_json,
     verdict,
 )
 from radar_watcher.lifecycle import status_from
@@ -155,11 +157,18 @@ async def _baseline(
 
 async def _upsert(
     conn: asyncpg.Connection, source: str, observations: Sequence[Observation], now: datetime
-) -> set[str]:
-    """Store the observations; the part numbers whose status or dates moved (or are new)."""
+) -> dict[str, bool]:
+    """Store the observations; the part numbers whose status or dates moved (or are new),
+    each with whether it is the source's first view of the part.
+
+    ``prior`` reads the statement's snapshot, i.e. the rows as they were before the upsert.
+    It must not lock them (``FOR UPDATE``): a row the upsert already changed in the same
+    statement is then skipped, so every part looked new and was recombined every cycle. The
+    rows need no lock of their own: only the lease holder's cycle of this source writes them.
+    """
     rows = await conn.fetch(
         "WITH prior AS (SELECT mpn, status, last_time_buy_date, last_ship_date"
-        "  FROM watcher_observations WHERE source = $1 AND mpn = ANY($2::text[]) FOR UPDATE),"
+        "  FROM watcher_observations WHERE source = $1 AND mpn = ANY($2::text[])),"
         " upserted AS ("
         "  INSERT INTO watcher_observations AS o (source, mpn, status, status_raw, manufacturer,"
         "   last_time_buy_date, last_ship_date, found, raw, seen_at, changed_at)"
@@ -178,7 +187,7 @@ async def _upsert(
         "    EXCLUDED.last_time_buy_date, EXCLUDED.last_ship_date)"
         "    THEN EXCLUDED.seen_at ELSE o.changed_at END"
         "  RETURNING mpn, status, last_time_buy_date, last_ship_date)"
-        " SELECT u.mpn FROM upserted u LEFT JOIN prior p ON p.mpn = u.mpn"
+        " SELECT u.mpn, p.mpn IS NULL AS first FROM upserted u LEFT JOIN prior p ON p.mpn = u.mpn"
         " WHERE p.mpn IS NULL OR (p.status, p.last_time_buy_date, p.last_ship_date)"
         "  IS DISTINCT FROM (u.status, u.last_time_buy_date, u.last_ship_date)",
         source,
@@ -189,10 +198,10 @@ async def _upsert(
         [o.last_time_buy_date for o in observations],
         [o.last_ship_date for o in observations],
         [o.found for o in observations],
-        [json.dumps(compact_raw(o.raw), default=str) for o in observations],
+        [raw_json(o.raw) for o in observations],
         now,
     )
-    return {r["mpn"] for r in rows}
+    return {r["mpn"]: r["first"] for r in rows}
 
 
 async def record_page(
@@ -204,7 +213,8 @@ async def record_page(
 ) -> list[Change]:
     """Record one page of a source's answers; return the changes it announces."""
     await _baseline(conn, source, parts, now)
-    moved = sorted(await _upsert(conn, source, observations, now))
+    upserted = await _upsert(conn, source, observations, now)
+    moved = sorted(upserted)
     if not moved:
         return []
     announced = {
@@ -222,6 +232,21 @@ async def record_page(
             moved,
         )
     }
+    # The part rows are locked and current: a first view that cannot move them is done.
+    observed = {o.mpn: o for o in observations}
+    moved = [
+        mpn
+        for mpn in moved
+        if not upserted[mpn]
+        or first_view_can_move(
+            announced[mpn],
+            observed[mpn].status,
+            observed[mpn].last_time_buy_date,
+            observed[mpn].last_ship_date,
+        )
+    ]
+    if not moved:
+        return []
     views: dict[str, list[SourceView]] = {}
     for r in await conn.fetch(
         "SELECT mpn, source, status, status_raw, seen_at, last_time_buy_date, last_ship_date"
@@ -238,7 +263,6 @@ async def record_page(
                 r["last_ship_date"],
             )
         )
-    observed = {o.mpn: o for o in observations}
     changes = []
     for mpn in moved:
         part = announced[mpn]

@@ -29,7 +29,7 @@ class WatcherSettings(RadarSettings):
     # The catalog source compares imports with what it saw; cheap, so it runs more often.
     watcher_catalog_interval_seconds: float = Field(default=60.0, gt=0)
     # Parts recorded together (one transaction) for a source that answers one part a request.
-    watcher_page_parts: int = Field(default=25, ge=1, le=1000)
+    watcher_page_parts: int = Field(default=100, ge=1, le=1000)
     # Leader lease: one replica polls; the others take over this long after it stops renewing.
     watcher_lease_seconds: float = Field(default=30.0, gt=0)
     # Wait before trying a page again after its source failed (auth, outage) for good.

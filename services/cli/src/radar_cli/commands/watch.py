@@ -14,6 +14,7 @@ import contextlib
 import csv
 import os
 import shutil
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Annotated, Any
@@ -44,6 +45,7 @@ from radar_watcher.once import LeaseBusy, OnceResult, run_once
 from radar_watcher.settings import WatcherSettings
 
 console = Console(highlight=False)
+REDRAW_SECONDS = 0.5
 
 
 def settings_from(
@@ -96,19 +98,28 @@ def watch(
     if not once:
         run_main(lambda stop: serve(settings, stop))
         return
+    # Drawn when a page is recorded, at most every REDRAW_SECONDS: rich's own refresh thread
+    # redraws ten times a second for as long as the cycle lasts, and a cycle paced by the
+    # providers' limits lasts hours (its CPU grew with the wall time, not with the parts).
     with Progress(
         TextColumn("{task.description:>14}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
         console=console,
+        auto_refresh=False,
     ) as bars:
         tasks: dict[str, TaskID] = {}
+        drawn = [0.0]
 
         def progress(source: str, checked: int, total: int) -> None:
             if source not in tasks:
                 tasks[source] = bars.add_task(source, total=total)
             bars.update(tasks[source], completed=checked, total=max(total, checked))
+            now = time.monotonic()
+            if now - drawn[0] >= REDRAW_SECONDS or checked >= total:
+                drawn[0] = now
+                bars.refresh()
 
         result = run_or_exit(
             console, run_once(settings, progress), refused=LeaseBusy, refused_label="not run"
@@ -117,6 +128,7 @@ def watch(
             if cycle.source in tasks:
                 task = tasks[cycle.source]
                 bars.update(task, completed=bars.tasks[task].total or 0)
+        bars.refresh()
     _report(result)
     if result.failed:
         raise typer.Exit(1)

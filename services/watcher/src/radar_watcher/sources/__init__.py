@@ -1,7 +1,7 @@
 """The lifecycle sources: one adapter per provider, plus the catalog itself.
 
 :func:`build_sources` turns the settings into the enabled sources, each with its own HTTP
-client (sessions and cookies never cross providers) and the limits its plan documents.
+session (sessions and cookies never cross providers) and the limits its plan documents.
 """
 
 from __future__ import annotations
@@ -9,11 +9,10 @@ from __future__ import annotations
 import contextlib
 from dataclasses import dataclass
 
-import httpx
-
 from radar_watcher.settings import WatcherSettings
 from radar_watcher.sources.catalog import CatalogSource
 from radar_watcher.sources.digikey import DigiKeySource
+from radar_watcher.sources.http import Http
 from radar_watcher.sources.mouser import MouserSource
 from radar_watcher.sources.nexar import NexarSource
 from radar_watcher.sources.protocol import Source
@@ -47,12 +46,8 @@ async def build_sources(
     """The catalog source, then each remote source named in ``RADAR_WATCHER_SOURCES``."""
     enabled = [Enabled(CatalogSource(), Limits(), remote=False)]
     for name in settings.remote_sources():
-        client = await stack.enter_async_context(
-            httpx.AsyncClient(
-                timeout=settings.http_timeout_seconds,
-                headers={"User-Agent": "obsolescence-radar-watcher"},
-            )
-        )
+        client = Http(name, settings.http_timeout_seconds)
+        stack.push_async_callback(client.close)
         s = settings
         source: Source
         if name == "nexar":

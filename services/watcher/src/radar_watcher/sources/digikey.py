@@ -20,15 +20,13 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import httpx
-
 from radar_watcher.catalog import CatalogPart
 from radar_watcher.sources.http import (
     ClientCredentials,
+    Http,
     check_status,
     json_of,
     retry_after_seconds,
-    send,
 )
 from radar_watcher.sources.protocol import (
     Answer,
@@ -70,18 +68,18 @@ class DigiKeySource:
 
     def __init__(
         self,
-        client: httpx.AsyncClient,
+        http: Http,
         base_url: str,
         client_id: str,
         secret: str,
         locale_site: str = "US",
     ) -> None:
-        self.client = client
+        self.http = http
         self.base = base_url.rstrip("/")
         self.client_id = client_id
         self.locale_site = locale_site
         self.credentials = ClientCredentials(
-            client, self.name, f"{self.base}/v1/oauth2/token", client_id, secret
+            http, f"{self.base}/v1/oauth2/token", client_id, secret
         )
 
     async def check(self, parts: Sequence[CatalogPart]) -> Answer:
@@ -103,17 +101,16 @@ class DigiKeySource:
         for fresh_token in (False, True):
             if fresh_token:
                 self.credentials.invalidate()
-            request = self.client.build_request(
+            response = await self.http.request(
                 "POST",
                 f"{self.base}/products/v4/search/keyword",
-                json=body,
+                json_body=body,
                 headers={
                     "Authorization": f"Bearer {await self.credentials.token()}",
                     "X-DIGIKEY-Client-Id": self.client_id,
                     "X-DIGIKEY-Locale-Site": self.locale_site,
                 },
             )
-            response = await send(self.client, request, self.name)
             if response.status_code != 401:
                 break
         else:

@@ -17,10 +17,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import httpx
-
 from radar_watcher.catalog import CatalogPart
-from radar_watcher.sources.http import check_status, json_of, send
+from radar_watcher.sources.http import Http, check_status, json_of
 from radar_watcher.sources.protocol import (
     Answer,
     AuthRefused,
@@ -51,8 +49,8 @@ class MouserSource:
     name = "mouser"
     parts_per_request = MAX_PARTS
 
-    def __init__(self, client: httpx.AsyncClient, base_url: str, api_key: str) -> None:
-        self.client = client
+    def __init__(self, http: Http, base_url: str, api_key: str) -> None:
+        self.http = http
         self.base = base_url.rstrip("/")
         self.api_key = api_key
 
@@ -69,10 +67,12 @@ class MouserSource:
                 "partSearchOptions": "Exact",
             }
         }
-        request = self.client.build_request(
-            "POST", f"{self.base}/search/partnumber", params={"apiKey": self.api_key}, json=body
+        response = await self.http.request(
+            "POST",
+            f"{self.base}/search/partnumber",
+            params={"apiKey": self.api_key},
+            json_body=body,
         )
-        response = await send(self.client, request, self.name)
         answer.requests += 1
         answer.units += 1
         if response.status_code in (401, 403):

@@ -16,11 +16,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import httpx
-
 from radar_watcher.catalog import CatalogPart
 from radar_watcher.schedule import next_month
-from radar_watcher.sources.http import ClientCredentials, check_status, json_of, send
+from radar_watcher.sources.http import ClientCredentials, Http, check_status, json_of
 from radar_watcher.sources.protocol import (
     Answer,
     AuthRefused,
@@ -78,13 +76,11 @@ class NexarSource:
     name = "nexar"
     parts_per_request = MAX_PARTS // PAGE
 
-    def __init__(
-        self, client: httpx.AsyncClient, url: str, token_url: str, client_id: str, secret: str
-    ) -> None:
-        self.client = client
+    def __init__(self, http: Http, url: str, token_url: str, client_id: str, secret: str) -> None:
+        self.http = http
         self.url = url
         self.credentials = ClientCredentials(
-            client, self.name, token_url, client_id, secret, scope="supply.domain"
+            http, token_url, client_id, secret, scope="supply.domain"
         )
 
     async def check(self, parts: Sequence[CatalogPart]) -> Answer:
@@ -128,13 +124,12 @@ class NexarSource:
         for fresh_token in (False, True):
             if fresh_token:
                 self.credentials.invalidate()
-            request = self.client.build_request(
+            response = await self.http.request(
                 "POST",
                 self.url,
-                json=body,
+                json_body=body,
                 headers={"Authorization": f"Bearer {await self.credentials.token()}"},
             )
-            response = await send(self.client, request, self.name)
             if response.status_code != 401:
                 break
         else:

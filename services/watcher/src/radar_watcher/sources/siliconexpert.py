@@ -18,10 +18,8 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-import httpx
-
 from radar_watcher.catalog import CatalogPart
-from radar_watcher.sources.http import check_status, json_of, send
+from radar_watcher.sources.http import Http, check_status, json_of
 from radar_watcher.sources.protocol import (
     Answer,
     AuthRefused,
@@ -67,8 +65,8 @@ class SiliconExpertSource:
     name = "siliconexpert"
     parts_per_request = MAX_PARTS
 
-    def __init__(self, client: httpx.AsyncClient, base_url: str, login: str, api_key: str) -> None:
-        self.client = client
+    def __init__(self, http: Http, base_url: str, login: str, api_key: str) -> None:
+        self.http = http
         self.base = base_url.rstrip("/")
         self.login = login
         self.api_key = api_key
@@ -107,12 +105,11 @@ class SiliconExpertSource:
         return Answer(observations, requests=requests, units=requests)
 
     async def _authenticate(self) -> None:
-        request = self.client.build_request(
+        response = await self.http.request(
             "POST",
             f"{self.base}/search/authenticateUser",
-            data={"login": self.login, "apiKey": self.api_key, "fmt": "json"},
+            form={"login": self.login, "apiKey": self.api_key, "fmt": "json"},
         )
-        response = await send(self.client, request, self.name)
         check_status(response, self.name)
         status = json_of(response, self.name).get("Status") or {}
         if str(status.get("Success")).lower() != "true":
@@ -123,10 +120,9 @@ class SiliconExpertSource:
         for renewed in (False, True):
             if not self._session or renewed:
                 await self._authenticate()
-            request = self.client.build_request(
+            response = await self.http.request(
                 "GET", f"{self.base}/search/{operation}", params=params
             )
-            response = await send(self.client, request, self.name)
             if response.status_code in (401, 403):
                 self._session = False
                 continue
