@@ -63,10 +63,18 @@ def _body(run: str, i: int) -> dict[str, Any]:
     }
 
 
+TRANSPORT_ERRORS: list[str] = []  # printed with the results: a dropped connection is not hidden
+
+
 async def _post(client: httpx.AsyncClient, run: str, i: int, sent: dict[str, float]) -> None:
     started = time.time()
     for _ in range(20):
-        r = await client.post("/v1/events/ingest", json=_body(run, i))
+        try:
+            r = await client.post("/v1/events/ingest", json=_body(run, i))
+        except httpx.TransportError as exc:  # retried like a 503: the event was not accepted
+            TRANSPORT_ERRORS.append(type(exc).__name__)
+            await asyncio.sleep(0.2)
+            continue
         if r.status_code == 202:
             sent[r.json()["task_id"]] = started
             return
@@ -188,6 +196,7 @@ def main() -> None:
         "worker_rss_mb": 150,
     }
     print(f"targets: {targets}")
+    print(f"transport errors (retried): {len(TRANSPORT_ERRORS)} {sorted(set(TRANSPORT_ERRORS))}")
     path = write(args.name, {"rows": rows, "targets": targets, "config": vars(args)})
     print(f"wrote {path}")
 
