@@ -244,7 +244,7 @@ def notice_numbers(segments: Segments) -> NoticeNumbers:
             _scan(line.text, line.location(), line, head, numbers)
             noticed = noticed or bool(NOTICE_WORDS.search(line.text))
     if not noticed and any(m.document for m in numbers.mentions):
-        # A data sheet's "Document number: DS41181" is the data sheet's, not a notice's: a
+        # A data sheet's "Document number: DS90017" is the data sheet's, not a notice's: a
         # text with no notice word in it is no notice.
         kept = NoticeNumbers()
         for mention in numbers.mentions:

@@ -613,7 +613,7 @@ def _compact(mpn: str) -> str:
 
 def _family(short: str, long: Mention) -> bool:
     """Whether ``short`` names the family of ``long``: its start, a segment of it between
-    hyphens (the model name inside a maker-prefixed code: CM8JL65 in PSK-CM8JL65-CC5), or (when
+    hyphens (the model name inside a maker-prefixed code: QX7TR42 in ZK-QX7TR42-B09), or (when
     ``long`` was read from a table or record) a stem it contains or shares but for its last
     character."""
     if long.mpn.startswith(short) or (len(short) >= 5 and short in long.mpn.split("-")):
