@@ -128,8 +128,8 @@ def clean_mpn(text: str) -> str:
         text: a part number as found in a notice or a catalog file.
 
     Returns:
-        The cleaned part number (``" AD8605\\u00a0ARZ, "`` -> ``"AD8605ARZ"``,
-        ``"LM358\\u200bDR"`` -> ``"LM358DR"``); it may still hold non-ASCII characters that
+        The cleaned part number (``" AX4471\\u00a0BRZ, "`` -> ``"AX4471BRZ"``,
+        ``"TLV99\\u200b17DR"`` -> ``"TLV9917DR"``); it may still hold non-ASCII characters that
         have no Latin twin.
     """
     value = text if text.isascii() else _fold(text)
@@ -144,7 +144,7 @@ def normalize_mpn(text: str) -> str:
         text: a part number as written.
 
     Returns:
-        The key the catalog stores and the matcher compares (``"lm358dr "`` -> ``"LM358DR"``).
+        The key the catalog stores and the matcher compares (``"tlv9917dr "`` -> ``"TLV9917DR"``).
     """
     return clean_mpn(text).upper()
 
@@ -199,8 +199,8 @@ def looks_like_mpn(token: str, *, strict: bool = True) -> bool:
     if _PACKAGE.match(value) or _NOT_PARTS.match(value):
         return False
     letters = [c for c in value if c.isalpha()]
-    # Part numbers are written in capitals (Murata's "GRM188R71H104KA93D", TI's "LM358DR");
-    # lower-case words with digits are prose ("2nd", "x86-based").
+    # Part numbers are written in capitals (a capacitor's "GRX155R61C224KE01D", an op-amp's
+    # "TLV9917DR"); lower-case words with digits are prose ("2nd", "x86-based").
     return not letters or sum(c.isupper() for c in letters) >= 0.6 * len(letters)
 
 
@@ -310,7 +310,7 @@ CONVENTIONS: tuple[Convention, ...] = (
     Convention(
         vendor="STMicroelectronics",
         brands=("STMicroelectronics", "ST Microelectronics", "ST", "STMicro", "SGS-Thomson"),
-        suffixes=((r"(?<=[A-Z0-9])TR$", "tape and reel (STM32F103C8T6TR)"),),
+        suffixes=((r"(?<=[A-Z0-9])TR$", "tape and reel (STM32G9Z1K8T6TR)"),),
     ),
 )
 
@@ -351,8 +351,8 @@ def base_mpn(mpn: str, manufacturer: str = "") -> str:
     The rules any vendor shares are applied first, then those of the manufacturer's numbering
     convention (``CONVENTIONS``), each once, outermost first; a rule that would leave fewer than
     three characters is skipped. Without a manufacturer only the shared rules apply, so
-    ``base_mpn("LM358DR")`` is ``"LM358DR"`` while ``base_mpn("LM358DR", "TI")`` is
-    ``"LM358D"``.
+    ``base_mpn("TLV9917DR")`` is ``"TLV9917DR"`` while ``base_mpn("TLV9917DR", "TI")`` is
+    ``"TLV9917D"``.
 
     Args:
         mpn: an orderable part number as written.
@@ -360,8 +360,8 @@ def base_mpn(mpn: str, manufacturer: str = "") -> str:
             "ON Semiconductor Corp."); empty when unknown.
 
     Returns:
-        The base number, upper-case (``"STM32F103C8T6TR"``, ST -> ``"STM32F103C8T6"``;
-        ``"MC7805CTG"``, onsemi -> ``"MC7805CT"``).
+        The base number, upper-case (``"STM32G9Z1K8T6TR"``, ST -> ``"STM32G9Z1K8T6"``;
+        ``"NCP9931CTG"``, onsemi -> ``"NCP9931CT"``).
     """
     base = normalize_mpn(mpn)
     for pattern in (*_GENERIC_RULES, *_vendor_rules(manufacturer)):
