@@ -9,12 +9,17 @@ both serve this, each with its own authentication.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import AsyncIterator
+
+from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from radar_common.tasks.model import Task
 from radar_common.tasks.store import TaskStore
 
+# Seconds between keep-alive comments, so that proxies do not close a quiet stream.
+PING_SECONDS = 10
 # Event ids are KV revisions: ASCII digits that fit an unsigned 64-bit integer.
 _REVISION = re.compile(r"[0-9]{1,20}")
 
@@ -50,3 +55,29 @@ async def follow(tasks: TaskStore, task_id: str, after: int = 0) -> AsyncIterato
         yield task, revision
         if task.state.terminal:
             return
+
+
+async def _task_events(
+    tasks: TaskStore, task_id: str, after: int
+) -> AsyncIterator[ServerSentEvent]:
+    async for task, revision in follow(tasks, task_id, after):
+        yield ServerSentEvent(data=json.dumps(task.public()), event="task", id=str(revision))
+
+
+def task_event_stream(tasks: TaskStore, task_id: str, after: int = 0) -> EventSourceResponse:
+    """The ``text/event-stream`` answer that follows a task (see :func:`follow`).
+
+    Args:
+        tasks: the task store.
+        task_id: the task to follow (the caller has checked that it exists).
+        after: the revision the client has seen (:func:`last_event_revision`).
+
+    Returns:
+        A streaming response: each event is the whole public task, its id the revision;
+        keep-alive pings every ``PING_SECONDS``; never cached or buffered by a proxy.
+    """
+    return EventSourceResponse(
+        _task_events(tasks, task_id, after),
+        ping=PING_SECONDS,
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )

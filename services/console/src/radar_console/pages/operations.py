@@ -15,16 +15,19 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Path, Request
 from fastapi.responses import RedirectResponse, Response
-from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from radar_common.bus.dead_letters import DeadLetterNotFound, StoredDeadLetter, describe
-from radar_common.tasks import TaskNotFound, TaskStore
-from radar_common.tasks.follow import MalformedEventId, follow, last_event_revision, seen_the_end
+from radar_common.tasks import TaskNotFound
+from radar_common.tasks.follow import (
+    MalformedEventId,
+    last_event_revision,
+    seen_the_end,
+    task_event_stream,
+)
 from radar_console.auth.session import Admin, Engineer
 from radar_console.state import StateDep
 from radar_console.web.frame import render
@@ -33,7 +36,6 @@ log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)
 TaskId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
 DEAD_LETTERS_LISTED = 200
-PING_SECONDS = 10
 
 
 async def _dead_letters(state: StateDep) -> list[StoredDeadLetter]:
@@ -99,16 +101,7 @@ async def task_events(
         return Response(status_code=404)
     if seen_the_end(task, revision, after):
         return Response(status_code=204)
-    return EventSourceResponse(
-        _events(state.tasks, task_id, after),
-        ping=PING_SECONDS,
-        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
-    )
-
-
-async def _events(tasks: TaskStore, task_id: str, after: int) -> AsyncIterator[ServerSentEvent]:
-    async for task, revision in follow(tasks, task_id, after):
-        yield ServerSentEvent(data=json.dumps(task.public()), event="task", id=str(revision))
+    return task_event_stream(state.tasks, task_id, after)
 
 
 @router.get("/operations/dead-letters/{letter_id}")

@@ -7,20 +7,18 @@ every later change: nothing is missed even though intermediate revisions are not
 
 from __future__ import annotations
 
-import json
-from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Path, Query, Response, status
-from sse_starlette import EventSourceResponse, ServerSentEvent
+from sse_starlette import EventSourceResponse
 
 from radar_common.tasks import Task, TaskNotFound, TaskState, TaskStore
 from radar_common.tasks.follow import (
     MalformedEventId,
-    follow,
     last_event_revision,
     seen_the_end,
+    task_event_stream,
 )
 from radar_ingestion.api.deps import CredentialsFirst, StateDep, require_scope
 from radar_ingestion.problems import Problem, unavailable
@@ -29,8 +27,6 @@ router = APIRouter(route_class=CredentialsFirst, prefix="/v1", tags=["tasks"])
 # Reading and following tasks needs `read`; cancelling one needs `admin`.
 READ = [require_scope("read")]
 TaskId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$", description="The id from the 202 answer")]
-# Comment lines this often keep proxies and load balancers from closing an idle stream.
-PING_SECONDS = 10
 # An event id is the record's KV revision: a uint64, in ASCII digits (never `²`, never 5,000).
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"description": "No such task (never accepted, or past retention)"}
@@ -135,13 +131,4 @@ async def task_events(
     if seen_the_end(task, revision, after):
         # 204 tells an EventSource not to reconnect: the client has already seen the end.
         return Response(status_code=status.HTTP_204_NO_CONTENT)
-    return EventSourceResponse(
-        _events(state.tasks, task_id, after),
-        ping=PING_SECONDS,
-        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
-    )
-
-
-async def _events(tasks: TaskStore, task_id: str, after: int) -> AsyncIterator[ServerSentEvent]:
-    async for task, revision in follow(tasks, task_id, after):
-        yield ServerSentEvent(data=json.dumps(task.public()), event="task", id=str(revision))
+    return task_event_stream(state.tasks, task_id, after)
